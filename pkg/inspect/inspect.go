@@ -1,0 +1,322 @@
+// Package inspect identifies a compiled binary by its bytes alone and
+// reports what it is: its format, target GOOS/GOARCH, how it links, what it
+// needs at load time and the Go build information embedded in it.
+//
+// portmatrix builds one program for many GOOS/GOARCH targets; this package
+// is how it proves what came out. It never executes the file it inspects.
+//
+// The structure follows Go's own debug/buildinfo: the first bytes pick the
+// format, one small unexported type per format does the work, and every
+// error is wrapped exactly once with the name of the file.
+package inspect
+
+import (
+	"bytes"
+	"debug/buildinfo"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"math"
+	"os"
+	"runtime"
+	"slices"
+	"strings"
+)
+
+// Format names a binary container format, so reports can say what kind of
+// file a build produced without callers knowing any magic numbers.
+type Format string
+
+// The binary formats Go's toolchain can produce.
+const (
+	FormatELF      Format = "elf"
+	FormatMachO    Format = "macho"
+	FormatMachOFat Format = "macho-fat"
+	FormatPE       Format = "pe"
+	FormatPlan9    Format = "plan9"
+	FormatWasm     Format = "wasm"
+	FormatXCOFF    Format = "xcoff"
+)
+
+// Linkage says how a binary gets its code at load time, because "is this
+// really static?" is the question portmatrix is most often asked to prove.
+type Linkage string
+
+// The linkage verdicts, from the most self-contained to the least known.
+const (
+	LinkageStatic    Linkage = "static"
+	LinkageStaticPIE Linkage = "static-pie"
+	LinkageDynamic   Linkage = "dynamic"
+	LinkageShared    Linkage = "shared-library"
+	LinkageUnknown   Linkage = "unknown"
+)
+
+// Info is what the bytes of one binary say. It exists so a build report can
+// state facts about an artifact rather than repeat what was asked for.
+type Info struct {
+	Path        string   `json:"path"`
+	Format      Format   `json:"format"`
+	GOOS        string   `json:"goos,omitempty"` // inferred from the file; "" when the bytes cannot tell
+	GOARCH      string   `json:"goarch,omitempty"`
+	Linkage     Linkage  `json:"linkage"`
+	LinkageRule string   `json:"linkage_rule"` // the plain-English rule that produced Linkage, e.g. "ET_EXEC without PT_INTERP"
+	Interpreter string   `json:"interpreter,omitempty"`
+	Needed      []string `json:"needed,omitempty"` // ELF DT_NEEDED, Mach-O LC_LOAD_DYLIB (+weak/reexport), PE DLL names, wasm import module names; sorted, deduplicated
+	PIE         bool     `json:"pie"`
+	Size        int64    `json:"size"`
+	Go          *GoInfo  `json:"go,omitempty"`     // nil when the file has no Go build info
+	Slices      []Info   `json:"slices,omitempty"` // fat Mach-O: one Info per architecture slice
+}
+
+// GoInfo is the Go build information embedded in the binary (debug/buildinfo).
+// It is reported so the requested build settings can be checked against
+// what the toolchain actually recorded.
+type GoInfo struct {
+	GoVersion string            `json:"go_version"`
+	Path      string            `json:"path"`        // main package path
+	Main      string            `json:"main_module"` // main module path
+	Settings  map[string]string `json:"settings"`    // CGO_ENABLED, -ldflags, GOOS, GOARCH, GOAMD64, -buildmode, -tags, -trimpath, ...
+}
+
+// File opens the binary at path and inspects it with Read, so callers with a
+// path need not manage the file themselves. Errors name the path.
+func File(path string) (*Info, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, wrapOpenErr(path, err)
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, wrapOpenErr(path, err)
+	}
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("inspect: %s: not a regular file (%s)", path, st.Mode().Type())
+	}
+	return Read(f, st.Size(), path)
+}
+
+// wrapOpenErr avoids naming the path twice: *fs.PathError already does.
+func wrapOpenErr(path string, err error) error {
+	if _, ok := errors.AsType[*fs.PathError](err); ok {
+		return fmt.Errorf("inspect: %w", err)
+	}
+	return fmt.Errorf("inspect: %s: %w", path, err)
+}
+
+// Read inspects the size bytes readable from r, so binaries can be inspected
+// wherever they live (a file, an archive member, memory). name is recorded as
+// Info.Path and used in errors. Read never panics on malformed input: panics
+// inside the standard library's parsers are turned into errors.
+func Read(r io.ReaderAt, size int64, name string) (info *Info, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			info, err = nil, newPanicError(v)
+		}
+		if err != nil {
+			err = fmt.Errorf("inspect: %s: %w", name, err)
+		}
+	}()
+	return read(r, size, name)
+}
+
+// read is Read without the error wrapping; fat Mach-O slices reuse it.
+func read(r io.ReaderAt, size int64, name string) (*Info, error) {
+	if size < 0 {
+		return nil, fmt.Errorf("negative size %d", size)
+	}
+	if size == 0 {
+		return nil, errors.New("empty file")
+	}
+	ident := make([]byte, min(size, 16))
+	if n, err := r.ReadAt(ident, 0); n < len(ident) {
+		return nil, fmt.Errorf("reading magic: %w", truncated(err))
+	}
+	x, err := sniff(r, size, ident)
+	if err != nil {
+		return nil, err
+	}
+	info := &Info{Path: name, Format: x.format(), Size: size, Linkage: LinkageUnknown}
+	if err := x.describe(info); err != nil {
+		return nil, err
+	}
+	info.Needed = sortedUnique(info.Needed)
+	return info, nil
+}
+
+// binaryFile is what each format implements: one small type per format,
+// chosen by magic, fills in the fields it can read.
+type binaryFile interface {
+	format() Format
+	describe(info *Info) error
+}
+
+// sniff picks the format from the leading bytes, like debug/buildinfo does.
+func sniff(r io.ReaderAt, size int64, ident []byte) (binaryFile, error) {
+	switch {
+	case bytes.HasPrefix(ident, []byte("\x7fELF")):
+		return &elfFile{r: r, size: size}, nil
+	case bytes.HasPrefix(ident, []byte("\xfe\xed\xfa")) || (len(ident) >= 4 && bytes.HasPrefix(ident[1:], []byte("\xfa\xed\xfe"))):
+		return &machoFile{r: r, size: size}, nil
+	case bytes.HasPrefix(ident, []byte("\xca\xfe\xba\xbe")) || bytes.HasPrefix(ident, []byte("\xca\xfe\xba\xbf")):
+		return newFatFile(r, size, ident)
+	case bytes.HasPrefix(ident, []byte("MZ")):
+		return &peFile{r: r, size: size}, nil
+	case bytes.HasPrefix(ident, []byte("\x00asm")):
+		return &wasmFile{r: r, size: size}, nil
+	case bytes.HasPrefix(ident, []byte{0x01, 0xf7}) || bytes.HasPrefix(ident, []byte{0x01, 0xdf}):
+		return &xcoffFile{r: r, size: size}, nil
+	case hasPlan9Magic(ident):
+		return &plan9File{r: r, size: size}, nil
+	}
+	return nil, fmt.Errorf("unrecognised binary format (magic % x)", ident[:min(len(ident), 8)])
+}
+
+// goInfo reads the embedded Go build information. A file without it (not a
+// Go program, or built without it) is not an error: it yields nil.
+func goInfo(r io.ReaderAt) (gi *GoInfo) {
+	defer func() {
+		// debug/buildinfo walks the same untrusted headers; a panic there
+		// only means there is no build info we can trust.
+		if recover() != nil {
+			gi = nil
+		}
+	}()
+	bi, err := buildinfo.Read(r)
+	if err != nil {
+		return nil
+	}
+	gi = &GoInfo{GoVersion: bi.GoVersion, Path: bi.Path, Main: bi.Main.Path, Settings: map[string]string{}}
+	for _, s := range bi.Settings {
+		gi.Settings[s.Key] = s.Value
+	}
+	return gi
+}
+
+// goSetting returns a build setting, or "" when there is no build info.
+func (g *GoInfo) setting(key string) string {
+	if g == nil {
+		return ""
+	}
+	return g.Settings[key]
+}
+
+// sortedUnique sorts and deduplicates names; nil when there are none, so the
+// JSON field is omitted.
+func sortedUnique(names []string) []string {
+	if len(names) == 0 {
+		return nil
+	}
+	out := slices.Clone(names)
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// errTruncated is the cause of every short read, so messages stay uniform.
+var errTruncated = errors.New("truncated")
+
+// truncated maps the short-read errors of io.ReaderAt to errTruncated and
+// keeps any other I/O error as it is.
+func truncated(err error) error {
+	if err == nil || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return errTruncated
+	}
+	return err
+}
+
+// offsetError locates a problem inside the file: "<what> at offset 0x1a: <err>".
+type offsetError struct {
+	what string
+	off  int64
+	err  error
+}
+
+func (e *offsetError) Error() string {
+	return fmt.Sprintf("%s at offset %#x: %v", e.what, e.off, e.err)
+}
+
+func (e *offsetError) Unwrap() error { return e.err }
+
+// atOffset builds an offsetError; err may be a string or an error.
+func atOffset(what string, off int64, err any) error {
+	switch e := err.(type) {
+	case error:
+		return &offsetError{what: what, off: off, err: e}
+	default:
+		return &offsetError{what: what, off: off, err: errors.New(fmt.Sprint(e))}
+	}
+}
+
+// readAt reads exactly n bytes at off, refusing reads past size so a lying
+// header cannot make us allocate more than the file holds.
+func readAt(r io.ReaderAt, size, off int64, n uint64) ([]byte, error) {
+	if off < 0 || off > size || n > uint64(size-off) {
+		return nil, errTruncated
+	}
+	b := make([]byte, n)
+	if got, err := r.ReadAt(b, off); got < len(b) {
+		return nil, truncated(err)
+	}
+	return b, nil
+}
+
+// clampOff converts a file offset read from a header to int64; offsets too
+// large for int64 are certainly past the end of the file anyway.
+func clampOff(u uint64) int64 {
+	if u > math.MaxInt64 {
+		return math.MaxInt64
+	}
+	return int64(u)
+}
+
+// cstring returns b up to its first NUL byte.
+func cstring(b []byte) string {
+	if i := bytes.IndexByte(b, 0); i >= 0 {
+		b = b[:i]
+	}
+	return string(b)
+}
+
+// hasPlan9Magic reports whether ident starts with a Plan 9 a.out magic.
+func hasPlan9Magic(ident []byte) bool {
+	if len(ident) < 4 {
+		return false
+	}
+	_, ok := plan9Arch[binary.BigEndian.Uint32(ident)]
+	return ok
+}
+
+// panicError is a panic recovered while parsing. inParser records whether it
+// came from a standard-library parser (debug/...) rather than this package,
+// which the fuzz test uses to tell tolerated stdlib bugs from our own.
+type panicError struct {
+	value    any
+	inParser bool
+	frame    string
+}
+
+func (e *panicError) Error() string {
+	return fmt.Sprintf("malformed file: parser panicked in %s: %v", e.frame, e.value)
+}
+
+// newPanicError must be called from the deferred function that recovered.
+func newPanicError(v any) *panicError {
+	pcs := make([]uintptr, 32)
+	n := runtime.Callers(3, pcs) // skip Callers, newPanicError, the deferred func
+	frames := runtime.CallersFrames(pcs[:n])
+	pe := &panicError{value: v, frame: "unknown"}
+	for {
+		fr, more := frames.Next()
+		if fr.Function != "" && !strings.HasPrefix(fr.Function, "runtime.") {
+			pe.frame = fr.Function
+			pe.inParser = strings.HasPrefix(fr.Function, "debug/") || strings.HasPrefix(fr.Function, "internal/")
+			break
+		}
+		if !more {
+			break
+		}
+	}
+	return pe
+}

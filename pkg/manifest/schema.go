@@ -1,0 +1,200 @@
+// Package manifest owns the YAML schema of portmatrix.yaml: strict decoding
+// that keeps every key's position, and validation that reports every problem
+// at once with file:line:col.
+package manifest
+
+import (
+	"go.yaml.in/yaml/v3"
+)
+
+// DefaultFile is the manifest read when -f is not given.
+const DefaultFile = "portmatrix.yaml"
+
+// DefaultOutput is the output path template, relative to the dist directory.
+const DefaultOutput = "{{.Build}}/{{.Slug}}/{{.Variant}}/{{.Binary}}{{.Ext}}"
+
+// DefaultVariant names the single variant a build gets when it lists none.
+const DefaultVariant = "default"
+
+// Linkage values accepted by expect.
+const (
+	ExpectStatic    = "static"
+	ExpectStaticPIE = "static-pie"
+	ExpectDynamic   = "dynamic"
+	ExpectAny       = "any"
+)
+
+// ExpectValues lists the accepted linkage expectations.
+var ExpectValues = []string{ExpectStatic, ExpectStaticPIE, ExpectDynamic, ExpectAny}
+
+// LinkmodeValues lists the accepted -linkmode values ("" lets Go decide).
+var LinkmodeValues = []string{"internal", "external"}
+
+// BuildmodeValues lists the accepted -buildmode values.
+var BuildmodeValues = []string{"exe", "pie"}
+
+// Manifest is one portmatrix.yaml.
+type Manifest struct {
+	Version int     `yaml:"version"`
+	Dist    string  `yaml:"dist"`
+	Builds  []Build `yaml:"builds"`
+
+	// File is the path the manifest was read from, for messages.
+	File string `yaml:"-"`
+	located
+}
+
+// Build is one Go main package built for a set of targets and variants.
+type Build struct {
+	ID           string    `yaml:"id"`
+	Dir          string    `yaml:"dir"`
+	Main         string    `yaml:"main"`
+	Binary       string    `yaml:"binary"`
+	Flags        []string  `yaml:"flags"`
+	Ldflags      string    `yaml:"ldflags"`
+	Tags         []string  `yaml:"tags"`
+	Env          []string  `yaml:"env"`
+	Trimpath     bool      `yaml:"trimpath"`
+	Output       string    `yaml:"output"`
+	Targets      []string  `yaml:"targets"`
+	Exclude      []string  `yaml:"exclude"`
+	Variants     []Variant `yaml:"variants"`
+	Expect       *Expect   `yaml:"expect"`
+	Expectations []Rule    `yaml:"expectations"`
+	located
+}
+
+// Variant is one link configuration; the matrix is targets × variants.
+type Variant struct {
+	Name       string   `yaml:"name"`
+	Cgo        bool     `yaml:"cgo"`
+	Linkmode   string   `yaml:"linkmode"`
+	Extldflags []string `yaml:"extldflags"`
+	Buildmode  string   `yaml:"buildmode"`
+	Tags       []string `yaml:"tags"`
+	Ldflags    string   `yaml:"ldflags"`
+	Env        []string `yaml:"env"`
+	Targets    []string `yaml:"targets"`
+	Exclude    []string `yaml:"exclude"`
+	Expect     *Expect  `yaml:"expect"`
+	located
+}
+
+// Rule sets the expectation of the jobs whose target and variant it selects.
+// Later rules win over earlier ones, and every rule wins over the expect of
+// the variant and of the build.
+type Rule struct {
+	Targets  []string `yaml:"targets"`
+	Variants []string `yaml:"variants"`
+	Expect   *Expect  `yaml:"expect"`
+	located
+}
+
+// Expect is what a job's binary must be. It is written either as a scalar
+// (`expect: static`, shorthand for the linkage) or as a mapping, so that
+// later policies (glibc floor, allowed libraries) can join as new keys.
+type Expect struct {
+	Linkage string `yaml:"linkage"`
+	located
+}
+
+// UnmarshalYAML keeps the node for positions.
+func (m *Manifest) UnmarshalYAML(n *yaml.Node) error {
+	type plain Manifest
+	if err := n.Decode((*plain)(m)); err != nil {
+		return err
+	}
+	m.located = located{n}
+	return nil
+}
+
+// UnmarshalYAML keeps the node for positions.
+func (b *Build) UnmarshalYAML(n *yaml.Node) error {
+	type plain Build
+	if err := n.Decode((*plain)(b)); err != nil {
+		return err
+	}
+	b.located = located{n}
+	return nil
+}
+
+// UnmarshalYAML keeps the node for positions.
+func (v *Variant) UnmarshalYAML(n *yaml.Node) error {
+	type plain Variant
+	if err := n.Decode((*plain)(v)); err != nil {
+		return err
+	}
+	v.located = located{n}
+	return nil
+}
+
+// UnmarshalYAML keeps the node for positions.
+func (r *Rule) UnmarshalYAML(n *yaml.Node) error {
+	type plain Rule
+	if err := n.Decode((*plain)(r)); err != nil {
+		return err
+	}
+	r.located = located{n}
+	return nil
+}
+
+// UnmarshalYAML accepts the scalar shorthand or the mapping form.
+func (e *Expect) UnmarshalYAML(n *yaml.Node) error {
+	e.located = located{n}
+	if n.Kind == yaml.ScalarNode {
+		e.Linkage = n.Value
+		return nil
+	}
+	type plain Expect
+	if err := n.Decode((*plain)(e)); err != nil {
+		return err
+	}
+	e.located = located{n}
+	return nil
+}
+
+func (*Expect) acceptsScalar() {}
+
+// Loc is a position in the manifest (1-based; zero when unknown).
+type Loc struct{ Line, Col int }
+
+// located remembers the YAML node a value came from.
+type located struct{ node *yaml.Node }
+
+// Loc is where the value itself starts.
+func (l located) Loc() Loc {
+	if l.node == nil {
+		return Loc{}
+	}
+	return Loc{l.node.Line, l.node.Column}
+}
+
+// KeyLoc is where the value of key starts, or the value's own start when the
+// key is absent (so a missing key is reported at its parent).
+func (l located) KeyLoc(key string) Loc {
+	if v := l.value(key); v != nil {
+		return Loc{v.Line, v.Column}
+	}
+	return l.Loc()
+}
+
+// ItemLoc is where item i of the sequence under key starts.
+func (l located) ItemLoc(key string, i int) Loc {
+	v := l.value(key)
+	if v != nil && v.Kind == yaml.SequenceNode && i < len(v.Content) {
+		return Loc{v.Content[i].Line, v.Content[i].Column}
+	}
+	return l.KeyLoc(key)
+}
+
+func (l located) value(key string) *yaml.Node {
+	if l.node == nil || l.node.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(l.node.Content); i += 2 {
+		if l.node.Content[i].Value == key {
+			return l.node.Content[i+1]
+		}
+	}
+	return nil
+}

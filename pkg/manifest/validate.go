@@ -1,0 +1,280 @@
+package manifest
+
+import (
+	"bytes"
+	"fmt"
+	"path"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"text/template"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/portmatrix/portmatrix/pkg/internal/suggest"
+)
+
+// TemplateData is what ldflags and output templates can use. The field set
+// is part of the manifest's contract (README: Templates).
+type TemplateData struct {
+	Version string // release version (--app-version; default "dev")
+	Commit  string // commit (--commit; default "none")
+	Date    string // build date, RFC 3339 (--date; default SOURCE_DATE_EPOCH or now)
+	Build   string // build id
+	Binary  string // binary name, without extension
+	GOOS    string
+	GOARCH  string
+	Level   string // sub-architecture level, "" when none
+	Target  string // "linux/arm/v7"
+	Slug    string // "linux_arm_v7"
+	Variant string // variant name
+	Ext     string // ".exe" on windows, ".wasm" on wasm, "" otherwise
+}
+
+// SampleData fills every template field, to check templates before any real
+// values exist.
+func SampleData() TemplateData {
+	return TemplateData{Version: "1.2.3", Commit: "0123abc", Date: "2006-01-02T15:04:05Z", Build: "app", Binary: "app",
+		GOOS: "linux", GOARCH: "arm", Level: "v7", Target: "linux/arm/v7", Slug: "linux_arm_v7", Variant: "default", Ext: ""}
+}
+
+// Render executes a template from the manifest. Unknown fields are errors.
+func Render(name, text string, data TemplateData) (string, error) {
+	t, err := template.New(name).Option("missingkey=error").Parse(text)
+	if err != nil {
+		return "", err
+	}
+	var b bytes.Buffer
+	if err := t.Execute(&b, data); err != nil {
+		return "", err
+	}
+	return b.String(), nil
+}
+
+// CheckOutputPath rejects rendered output paths that are absolute or leave
+// the dist directory.
+func CheckOutputPath(rendered string) error {
+	if rendered == "" {
+		return fmt.Errorf("output path is empty")
+	}
+	if path.IsAbs(rendered) || filepath.IsAbs(rendered) {
+		return fmt.Errorf("output path %q is absolute; it must be relative to the dist directory", rendered)
+	}
+	clean := path.Clean(filepath.ToSlash(rendered))
+	if clean == ".." || strings.HasPrefix(clean, "../") {
+		return fmt.Errorf("output path %q escapes the dist directory", rendered)
+	}
+	if clean == "." || strings.HasSuffix(rendered, "/") {
+		return fmt.Errorf("output path %q names a directory, not a file", rendered)
+	}
+	return nil
+}
+
+var nameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
+
+// reservedFlags are go build flags portmatrix sets itself; a manifest that
+// passed them in `flags` would fight with the plan.
+var reservedFlags = map[string]string{
+	"-o": "output", "-ldflags": "ldflags", "-tags": "tags", "-trimpath": "trimpath",
+	"-buildmode": "variants[].buildmode", "-C": "dir",
+}
+
+// reservedEnv are variables the target and variant decide.
+var reservedEnv = map[string]string{
+	"GOOS": "targets", "GOARCH": "targets", "CGO_ENABLED": "variants[].cgo",
+	"GOARM": "a target level such as linux/arm/v7", "GOAMD64": "a target level such as linux/amd64/v3",
+	"GOARM64": "a target level", "GO386": "a target level", "GOMIPS": "a target level",
+	"GOMIPS64": "a target level", "GOPPC64": "a target level", "GORISCV64": "a target level",
+	"GOFLAGS": "flags",
+}
+
+// Validate checks everything that does not need the Go toolchain: required
+// keys, names, enumerations, templates and rules between keys. Checks that
+// need the platform table (unknown targets, cgo support) belong to the plan.
+func Validate(m *Manifest) Problems {
+	var ps Problems
+	add := func(l Loc, field, format string, args ...any) {
+		ps = append(ps, Problem{File: m.File, Line: l.Line, Col: l.Col, Field: field, Msg: fmt.Sprintf(format, args...)})
+	}
+	if m.Version != 1 {
+		add(m.KeyLoc("version"), "version", "want `version: 1` (got %d)", m.Version)
+	}
+	if m.Dist != "" {
+		if err := CheckOutputPath(m.Dist + "/x"); err != nil {
+			add(m.KeyLoc("dist"), "dist", "dist directory %q must be relative to the manifest and stay below it", m.Dist)
+		}
+	}
+	if len(m.Builds) == 0 {
+		add(m.KeyLoc("builds"), "builds", "no builds: list at least one under `builds:`")
+	}
+	ids := map[string]bool{}
+	for i := range m.Builds {
+		b := &m.Builds[i]
+		bp := fmt.Sprintf("builds[%d]", i)
+		if b.ID != "" {
+			bp = "builds[" + b.ID + "]"
+		}
+		switch {
+		case b.ID == "":
+			add(b.Loc(), bp+".id", "missing id: every build needs a short unique name")
+		case !nameRE.MatchString(b.ID):
+			add(b.KeyLoc("id"), bp+".id", "id %q: use letters, digits, '.', '_' and '-' only", b.ID)
+		case ids[b.ID]:
+			add(b.KeyLoc("id"), bp+".id", "id %q is used by another build", b.ID)
+		}
+		ids[b.ID] = true
+		if b.Binary != "" && (strings.ContainsAny(b.Binary, `/\`) || !nameRE.MatchString(b.Binary)) {
+			add(b.KeyLoc("binary"), bp+".binary", "binary %q must be a plain file name", b.Binary)
+		}
+		if len(b.Targets) == 0 {
+			add(b.KeyLoc("targets"), bp+".targets", "no targets: list goos/goarch pairs, globs, or a set (all, first-class, cgo)")
+		}
+		for j, f := range b.Flags {
+			name := strings.SplitN(f, "=", 2)[0]
+			name = "-" + strings.TrimLeft(name, "-")
+			if key, ok := reservedFlags[name]; ok {
+				add(b.ItemLoc("flags", j), bp+".flags", "flag %q is set by portmatrix; use the %q key instead", f, key)
+			} else if !strings.HasPrefix(f, "-") {
+				add(b.ItemLoc("flags", j), bp+".flags", "%q is not a flag; flags start with '-'", f)
+			}
+		}
+		checkEnv(b.Env, b.located, bp, add)
+		checkTemplate(b.Ldflags, b.KeyLoc("ldflags"), bp+".ldflags", add)
+		if b.Output != "" {
+			if out, ok := checkTemplate(b.Output, b.KeyLoc("output"), bp+".output", add); ok {
+				if err := CheckOutputPath(out); err != nil {
+					add(b.KeyLoc("output"), bp+".output", "%v", err)
+				}
+			}
+		}
+		checkExpect(b.Expect, bp+".expect", add)
+		names := map[string]bool{}
+		for j := range b.Variants {
+			v := &b.Variants[j]
+			vp := fmt.Sprintf("%s.variants[%d]", bp, j)
+			if v.Name != "" {
+				vp = bp + ".variants[" + v.Name + "]"
+			}
+			switch {
+			case v.Name == "":
+				add(v.Loc(), vp+".name", "missing name: every variant needs a short unique name")
+			case !nameRE.MatchString(v.Name):
+				add(v.KeyLoc("name"), vp+".name", "name %q: use letters, digits, '.', '_' and '-' only", v.Name)
+			case names[v.Name]:
+				add(v.KeyLoc("name"), vp+".name", "variant %q is defined twice in this build", v.Name)
+			}
+			names[v.Name] = true
+			checkEnum(v.Linkmode, LinkmodeValues, v.KeyLoc("linkmode"), vp+".linkmode", "link mode", add)
+			checkEnum(v.Buildmode, BuildmodeValues, v.KeyLoc("buildmode"), vp+".buildmode", "build mode", add)
+			if v.Linkmode == "external" && !v.Cgo {
+				add(v.KeyLoc("linkmode"), vp+".linkmode", "external linking needs cgo: add `cgo: true` to this variant (Go refuses -linkmode=external with CGO_ENABLED=0)")
+			}
+			checkEnv(v.Env, v.located, vp, add)
+			checkTemplate(v.Ldflags, v.KeyLoc("ldflags"), vp+".ldflags", add)
+			checkExpect(v.Expect, vp+".expect", add)
+		}
+		for j := range b.Expectations {
+			r := &b.Expectations[j]
+			rp := fmt.Sprintf("%s.expectations[%d]", bp, j)
+			if r.Expect == nil {
+				add(r.Loc(), rp+".expect", "missing expect: a rule must say what the selected jobs must be")
+			}
+			if len(r.Targets) == 0 && len(r.Variants) == 0 {
+				add(r.Loc(), rp, "rule selects nothing: give targets, variants, or both")
+			}
+			for k, name := range r.Variants {
+				if !variantKnown(b, name) {
+					msg := fmt.Sprintf("no variant %q in this build", name)
+					if c := suggest.Closest(name, variantNames(b), 1); len(c) > 0 {
+						msg += fmt.Sprintf(" (did you mean %q?)", c[0])
+					}
+					add(r.ItemLoc("variants", k), rp+".variants", "%s", msg)
+				}
+			}
+			checkExpect(r.Expect, rp+".expect", add)
+		}
+	}
+	return ps
+}
+
+func variantNames(b *Build) []string {
+	if len(b.Variants) == 0 {
+		return []string{DefaultVariant}
+	}
+	var out []string
+	for _, v := range b.Variants {
+		out = append(out, v.Name)
+	}
+	return out
+}
+
+func variantKnown(b *Build, name string) bool {
+	return slices.Contains(variantNames(b), name)
+}
+
+type adder func(l Loc, field, format string, args ...any)
+
+func checkEnv(env []string, at located, path string, add adder) {
+	for j, kv := range env {
+		k, _, ok := strings.Cut(kv, "=")
+		if !ok || k == "" {
+			add(at.ItemLoc("env", j), path+".env", "%q: want KEY=VALUE", kv)
+			continue
+		}
+		if key, reserved := reservedEnv[k]; reserved {
+			add(at.ItemLoc("env", j), path+".env", "%s is set by portmatrix from %s; do not set it in env", k, key)
+		}
+	}
+}
+
+func checkTemplate(text string, l Loc, field string, add adder) (string, bool) {
+	if text == "" {
+		return "", true
+	}
+	out, err := Render(field, text, SampleData())
+	if err != nil {
+		msg := err.Error()
+		if i := strings.Index(msg, "can't evaluate field "); i >= 0 {
+			msg = "unknown template field " + strings.Fields(msg[i+len("can't evaluate field "):])[0] +
+				"; fields are .Version .Commit .Date .Build .Binary .GOOS .GOARCH .Level .Target .Slug .Variant .Ext"
+		}
+		add(l, field, "template: %s", msg)
+		return "", false
+	}
+	return out, true
+}
+
+func checkEnum(val string, allowed []string, l Loc, field, what string, add adder) {
+	if val == "" || slices.Contains(allowed, val) {
+		return
+	}
+	msg := fmt.Sprintf("unknown %s %q; use %s", what, val, orList(allowed))
+	if c := suggest.Closest(val, allowed, 1); len(c) > 0 {
+		msg += fmt.Sprintf(" (did you mean %q?)", c[0])
+	}
+	add(l, field, "%s", msg)
+}
+
+func checkExpect(e *Expect, field string, add adder) {
+	if e == nil {
+		return
+	}
+	if e.Linkage == "" {
+		add(e.Loc(), field, "missing linkage; use one of %s", strings.Join(ExpectValues, ", "))
+		return
+	}
+	l := e.Loc()
+	if e.node != nil && e.node.Kind == yaml.MappingNode { // point at the linkage value
+		l = e.KeyLoc("linkage")
+	}
+	checkEnum(e.Linkage, ExpectValues, l, field, "expectation", add)
+}
+
+// orList renders "a, b or c".
+func orList(ss []string) string {
+	if len(ss) <= 1 {
+		return strings.Join(ss, "")
+	}
+	return strings.Join(ss[:len(ss)-1], ", ") + " or " + ss[len(ss)-1]
+}

@@ -1,0 +1,117 @@
+package plan
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/portmatrix/portmatrix/pkg/manifest"
+	"github.com/portmatrix/portmatrix/pkg/target"
+)
+
+// expectation resolves what a job's binary must be: the build's expect, then
+// the variant's, then every matching rule in order; the last one set wins.
+// An expectation that can never hold on the target's OS is a problem reported
+// at the expect that set it.
+func (p *planner) expectation(b *manifest.Build, v *manifest.Variant, t target.Target) Expectation {
+	e := Expectation{Linkage: manifest.ExpectAny, Source: "default"}
+	var from *manifest.Expect
+	set := func(x *manifest.Expect) {
+		if x != nil && x.Linkage != "" {
+			from = x
+			e = Expectation{Linkage: x.Linkage, Source: fileLine(p.m.File, x.Loc())}
+		}
+	}
+	set(b.Expect)
+	set(v.Expect)
+	for i := range b.Expectations {
+		r := &b.Expectations[i]
+		if len(r.Targets) > 0 && !slices.ContainsFunc(r.Targets, func(pat string) bool { return p.opt.Table.Matches(pat, t) }) {
+			continue
+		}
+		if len(r.Variants) > 0 && !slices.Contains(r.Variants, v.Name) {
+			continue
+		}
+		set(r.Expect)
+	}
+	if why, ok := neverStatic[t.GOOS]; ok && (e.Linkage == manifest.ExpectStatic || e.Linkage == manifest.ExpectStaticPIE) && from != nil {
+		p.impossible = append(p.impossible, impossible{from: from, target: t.String(), linkage: e.Linkage, why: why, goos: t.GOOS})
+	}
+	return e
+}
+
+type impossible struct {
+	from    *manifest.Expect
+	target  string
+	goos    string
+	linkage string
+	why     string
+}
+
+// reportImpossible folds impossible expectations into one problem per expect
+// and OS, so `expect: static` over `all` does not print forty lines.
+func (p *planner) reportImpossible() {
+	type key struct {
+		from *manifest.Expect
+		goos string
+	}
+	groups := map[key][]string{}
+	var order []key
+	first := map[key]impossible{}
+	for _, im := range p.impossible {
+		k := key{im.from, im.goos}
+		if _, ok := groups[k]; !ok {
+			order = append(order, k)
+			first[k] = im
+		}
+		if !slices.Contains(groups[k], im.target) {
+			groups[k] = append(groups[k], im.target)
+		}
+	}
+	for _, k := range order {
+		im := first[k]
+		ts := groups[k]
+		sort.Strings(ts)
+		p.add(im.from.Loc(), "expect", "expect %s cannot hold for %s: %s; ask for `expect: dynamic` there (e.g. an expectations rule with `targets: [%s/*]`)",
+			im.linkage, strings.Join(ts, ", "), im.why, k.goos)
+	}
+}
+
+// checkOutputs reports jobs that would write the same file, once per build.
+func (p *planner) checkOutputs() {
+	byPath := map[string]string{}
+	clashes := map[string][]string{}
+	var order []string
+	for _, j := range p.plan.Jobs {
+		if other, dup := byPath[j.Output]; dup {
+			if _, seen := clashes[j.Build]; !seen {
+				order = append(order, j.Build)
+			}
+			clashes[j.Build] = append(clashes[j.Build], fmt.Sprintf("%s and %s both write %s", other, j.ID, j.Output))
+			continue
+		}
+		byPath[j.Output] = j.ID
+	}
+	for _, id := range order {
+		c := clashes[id]
+		more := ""
+		if len(c) > 1 {
+			more = fmt.Sprintf(" (and %d more clashes)", len(c)-1)
+		}
+		p.add(p.build(id).KeyLoc("output"), "builds["+id+"].output",
+			"jobs %s%s; put {{.Slug}} (or {{.GOOS}}, {{.GOARCH}} and {{.Level}}) and {{.Variant}} in the output template", c[0], more)
+	}
+}
+
+func (p *planner) build(id string) *manifest.Build {
+	for i := range p.m.Builds {
+		if p.m.Builds[i].ID == id {
+			return &p.m.Builds[i]
+		}
+	}
+	return &manifest.Build{}
+}
+
+// String renders an expectation for humans.
+func (e Expectation) String() string { return fmt.Sprintf("%s (%s)", e.Linkage, e.Source) }

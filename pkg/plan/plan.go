@@ -1,0 +1,181 @@
+// Package plan turns a manifest into jobs: the exact argv and environment of
+// every go build, its output path and its expectation. It is pure: it runs
+// nothing and writes nothing, so `portmatrix plan` can show exactly what
+// `portmatrix build` will do.
+package plan
+
+import (
+	"fmt"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/portmatrix/portmatrix/pkg/manifest"
+	"github.com/portmatrix/portmatrix/pkg/target"
+)
+
+// Stamp is the release information that templates can use.
+type Stamp struct {
+	Version string `json:"version"`
+	Commit  string `json:"commit"`
+	Date    string `json:"date"`
+}
+
+// Options are the inputs to New besides the manifest.
+type Options struct {
+	// Table is the platform list of the Go toolchain in use.
+	Table *target.Table
+	// GoBin is argv[0] of every job ("go" when empty).
+	GoBin string
+	// ManifestDir is the absolute directory relative paths start from.
+	ManifestDir string
+	// DistDir overrides the manifest's dist directory (absolute or relative
+	// to the working directory) when not empty.
+	DistDir string
+	// Stamp fills .Version, .Commit and .Date.
+	Stamp Stamp
+	// Targets, when not empty, keeps only the jobs whose target matches one
+	// of these patterns (the --targets flag).
+	Targets []string
+	// Builds, when not empty, keeps only these build ids (the --build flag).
+	Builds []string
+}
+
+// Expectation is what a job's binary must be, with where it was decided.
+type Expectation struct {
+	Linkage string `json:"linkage"`
+	// Source is "file:line" of the expect that applies, or "default".
+	Source string `json:"source"`
+}
+
+// Job is one go build.
+type Job struct {
+	Index     int           `json:"index"`
+	ID        string        `json:"id"`
+	Build     string        `json:"build"`
+	Variant   string        `json:"variant"`
+	Target    target.Target `json:"target"`
+	Cgo       bool          `json:"cgo"`
+	Linkmode  string        `json:"linkmode,omitempty"`
+	Buildmode string        `json:"buildmode,omitempty"`
+	// Dir is the directory the go command runs in (the module).
+	Dir string `json:"dir"`
+	// Argv is the exact command; Argv[OutputArg] is the output path.
+	Argv []string `json:"argv"`
+	// Env is what the job sets on top of the inherited environment, in order.
+	Env []string `json:"env"`
+	// Output is the final path of the binary.
+	Output string `json:"output"`
+	// Log is where the full compiler output of the job is written.
+	Log    string      `json:"log"`
+	Expect Expectation `json:"expect"`
+}
+
+// OutputArg is the index in Job.Argv of the output path (after "-o").
+const OutputArg = 3
+
+// Plan is every job of a manifest, in a stable order: builds as listed, then
+// targets in platform-table order, then variants as listed.
+type Plan struct {
+	Manifest string   `json:"manifest"`
+	DistDir  string   `json:"dist"`
+	Jobs     []Job    `json:"jobs"`
+	Warnings []string `json:"warnings"`
+}
+
+// LogDir is the directory under the dist directory that holds job logs.
+const LogDir = ".portmatrix/logs"
+
+// New plans a manifest. It returns every problem it finds; the plan is
+// usable only when there are none.
+func New(m *manifest.Manifest, opt Options) (*Plan, manifest.Problems) {
+	pl := &planner{m: m, opt: opt}
+	return pl.run()
+}
+
+// ShellLine renders a job as one line a user can paste into a POSIX shell.
+func (j Job) ShellLine() string {
+	var b strings.Builder
+	b.WriteString("cd ")
+	b.WriteString(shellQuote(j.Dir))
+	b.WriteString(" && ")
+	for _, kv := range j.Env {
+		k, v, _ := strings.Cut(kv, "=")
+		b.WriteString(k + "=" + shellQuote(v) + " ")
+	}
+	for i, a := range j.Argv {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(shellQuote(a))
+	}
+	return b.String()
+}
+
+func shellQuote(s string) string {
+	if s == "" {
+		return "''"
+	}
+	safe := true
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./=,:+@%", r)) {
+			safe = false
+			break
+		}
+	}
+	if safe {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// Ext is the file extension a binary for goos/goarch gets by default.
+func Ext(t target.Target) string {
+	switch {
+	case t.GOOS == "windows":
+		return ".exe"
+	case t.GOARCH == "wasm":
+		return ".wasm"
+	}
+	return ""
+}
+
+// DistDir resolves the dist directory of a manifest.
+func DistDir(m *manifest.Manifest, manifestDir, override string) string {
+	if override != "" {
+		if abs, err := filepath.Abs(override); err == nil {
+			return abs
+		}
+		return override
+	}
+	d := m.Dist
+	if d == "" {
+		d = "dist"
+	}
+	return filepath.Join(manifestDir, filepath.FromSlash(d))
+}
+
+func sortTargets(ts []target.Target) {
+	levelIndex := func(t target.Target) int {
+		for i, l := range target.Levels(t.GOARCH) {
+			if l.Name == t.Level {
+				return i + 1
+			}
+		}
+		return 0
+	}
+	sort.SliceStable(ts, func(i, j int) bool {
+		a, b := ts[i], ts[j]
+		if a.GOOS != b.GOOS {
+			return a.GOOS < b.GOOS
+		}
+		if a.GOARCH != b.GOARCH {
+			return a.GOARCH < b.GOARCH
+		}
+		return levelIndex(a) < levelIndex(b)
+	})
+}
+
+func fileLine(file string, l manifest.Loc) string {
+	return fmt.Sprintf("%s:%d", filepath.Base(file), l.Line)
+}

@@ -1,0 +1,294 @@
+package plan
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/portmatrix/portmatrix/pkg/manifest"
+	"github.com/portmatrix/portmatrix/pkg/target"
+)
+
+// neverStatic says, for each GOOS whose binaries always load system
+// libraries, why; a static expectation there can never hold.
+var neverStatic = map[string]string{
+	"darwin":  "every darwin binary loads /usr/lib/libSystem.B.dylib (Apple supports no static executables)",
+	"ios":     "every ios binary loads libSystem through dyld",
+	"windows": "every Windows binary imports system DLLs such as kernel32.dll",
+	"openbsd": "Go links OpenBSD binaries against libc.so through /usr/libexec/ld.so (OpenBSD only allows system calls from libc)",
+	"solaris": "Go calls the system through libc.so on Solaris",
+	"illumos": "Go calls the system through libc.so on illumos",
+	"aix":     "Go calls the system through libc.a(shr_64.o) on AIX",
+	"android": "Go builds Android binaries as PIE loaded by /system/bin/linker",
+}
+
+type planner struct {
+	m    *manifest.Manifest
+	opt  Options
+	ps   manifest.Problems
+	plan Plan
+
+	impossible []impossible
+}
+
+func (p *planner) add(l manifest.Loc, field, format string, args ...any) {
+	p.ps = append(p.ps, manifest.Problem{File: p.m.File, Line: l.Line, Col: l.Col, Field: field, Msg: fmt.Sprintf(format, args...)})
+}
+
+func (p *planner) run() (*Plan, manifest.Problems) {
+	if p.opt.GoBin == "" {
+		p.opt.GoBin = "go"
+	}
+	p.plan.Manifest = p.m.File
+	p.plan.DistDir = DistDir(p.m, p.opt.ManifestDir, p.opt.DistDir)
+	p.plan.Warnings = []string{}
+
+	filter := p.checkFilter()
+	for _, id := range p.opt.Builds {
+		if !slices.ContainsFunc(p.m.Builds, func(b manifest.Build) bool { return b.ID == id }) {
+			p.ps = append(p.ps, manifest.Problem{File: p.m.File, Field: "--build", Msg: fmt.Sprintf("no build with id %q", id)})
+		}
+	}
+	for i := range p.m.Builds {
+		b := &p.m.Builds[i]
+		if len(p.opt.Builds) > 0 && !slices.Contains(p.opt.Builds, b.ID) {
+			continue
+		}
+		p.planBuild(b, filter)
+	}
+	p.reportImpossible()
+	p.checkOutputs()
+	if len(p.plan.Jobs) == 0 && len(p.ps) == 0 {
+		p.ps = append(p.ps, manifest.Problem{File: p.m.File, Msg: "the plan has no jobs (check targets, excludes and --targets)"})
+	}
+	for i := range p.plan.Jobs {
+		p.plan.Jobs[i].Index = i
+	}
+	p.ps.Sort()
+	return &p.plan, p.ps
+}
+
+// checkFilter validates the --targets patterns.
+func (p *planner) checkFilter() []string {
+	var ok []string
+	for _, pat := range p.opt.Targets {
+		if _, err := p.opt.Table.Expand(pat); err != nil {
+			p.ps = append(p.ps, manifest.Problem{File: "--targets", Msg: err.Error()})
+			continue
+		}
+		ok = append(ok, pat)
+	}
+	return ok
+}
+
+// expand resolves a list of target patterns with excludes, reporting each
+// bad pattern at its own list item.
+func (p *planner) expand(at interface {
+	ItemLoc(string, int) manifest.Loc
+}, key string, patterns []string, field string) []target.Target {
+	var out []target.Target
+	seen := map[target.Target]bool{}
+	for i, pat := range patterns {
+		ts, err := p.opt.Table.Expand(pat)
+		if err != nil {
+			p.add(at.ItemLoc(key, i), field, "%v", err)
+			continue
+		}
+		for _, t := range ts {
+			if !seen[t] {
+				seen[t] = true
+				out = append(out, t)
+			}
+		}
+	}
+	return out
+}
+
+func (p *planner) excluded(t target.Target, excludes []string) bool {
+	for _, pat := range excludes {
+		if p.opt.Table.Matches(pat, t) {
+			return true
+		}
+	}
+	return false
+}
+
+func (p *planner) planBuild(b *manifest.Build, filter []string) {
+	bp := "builds[" + b.ID + "]"
+	dir := filepath.Join(p.opt.ManifestDir, filepath.FromSlash(b.Dir))
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		p.add(b.KeyLoc("dir"), bp+".dir", "module directory %s does not exist", dir)
+	}
+	targets := p.expand(b, "targets", b.Targets, bp+".targets")
+	p.expand(b, "exclude", b.Exclude, bp+".exclude") // validity only
+	sortTargets(targets)
+
+	variants := b.Variants
+	if len(variants) == 0 {
+		variants = []manifest.Variant{{Name: manifest.DefaultVariant}}
+	}
+	for vi := range variants {
+		v := &variants[vi]
+		vp := bp + ".variants[" + v.Name + "]"
+		p.expand(v, "targets", v.Targets, vp+".targets") // validity only
+
+		p.expand(v, "exclude", v.Exclude, vp+".exclude")
+		var noCgo []string
+		for _, t := range targets {
+			if p.excluded(t, b.Exclude) || p.excluded(t, v.Exclude) {
+				continue
+			}
+			if len(v.Targets) > 0 && !slices.ContainsFunc(v.Targets, func(pat string) bool { return p.opt.Table.Matches(pat, t) }) {
+				continue
+			}
+			if len(filter) > 0 && !slices.ContainsFunc(filter, func(pat string) bool { return p.opt.Table.Matches(pat, t) }) {
+				continue
+			}
+			plat, _ := p.opt.Table.Lookup(t.GOOS, t.GOARCH)
+			if v.Cgo && !plat.CgoSupported {
+				noCgo = append(noCgo, t.String())
+				continue
+			}
+			if !v.Cgo && t.GOOS == "ios" {
+				p.add(v.Loc(), vp+".cgo", "%s requires external (cgo) linking: Go refuses to build it with CGO_ENABLED=0; use a variant with `cgo: true` (and an Apple SDK) or exclude ios", t)
+				continue
+			}
+			p.addJob(b, v, t, dir)
+		}
+		if len(noCgo) > 0 {
+			what := "cgo: true"
+			if v.Linkmode == "external" {
+				what = "cgo: true with external linking"
+			}
+			p.add(v.KeyLoc("cgo"), vp+".cgo", "%s on %s, where `go tool dist list` says CgoSupported is false; limit the variant with `targets: [cgo]` or exclude these targets",
+				what, strings.Join(noCgo, ", "))
+		}
+		p.warnings(b, v)
+	}
+}
+
+func (p *planner) warnings(b *manifest.Build, v *manifest.Variant) {
+	if len(v.Extldflags) == 0 {
+		return
+	}
+	where := fmt.Sprintf("%s: build %s, variant %s", fileLine(p.m.File, v.KeyLoc("extldflags")), b.ID, v.Name)
+	switch {
+	case !v.Cgo:
+		p.plan.Warnings = append(p.plan.Warnings, where+": extldflags have no effect with cgo off (Go links internally and never runs a C linker)")
+	case v.Linkmode == "internal":
+		p.plan.Warnings = append(p.plan.Warnings, where+": extldflags have no effect under internal linking; use `linkmode: external` for them to reach the C linker")
+	}
+}
+
+func (p *planner) addJob(b *manifest.Build, v *manifest.Variant, t target.Target, dir string) {
+	bp := "builds[" + b.ID + "]"
+	binary := b.Binary
+	if binary == "" {
+		binary = b.ID
+		if main := strings.TrimSuffix(b.Main, "/"); main != "" && main != "." && !strings.HasSuffix(main, "...") {
+			binary = filepath.Base(main)
+		}
+	}
+	data := manifest.TemplateData{
+		Version: p.opt.Stamp.Version, Commit: p.opt.Stamp.Commit, Date: p.opt.Stamp.Date,
+		Build: b.ID, Binary: binary, GOOS: t.GOOS, GOARCH: t.GOARCH, Level: t.Level,
+		Target: t.String(), Slug: t.Slug(), Variant: v.Name, Ext: Ext(t),
+	}
+	outTmpl := b.Output
+	if outTmpl == "" {
+		outTmpl = manifest.DefaultOutput
+	}
+	rel, err := manifest.Render("output", outTmpl, data)
+	if err == nil {
+		err = manifest.CheckOutputPath(rel)
+	}
+	if err != nil {
+		p.add(b.KeyLoc("output"), bp+".output", "for %s/%s: %v", t, v.Name, err)
+		return
+	}
+	var ldflags []string
+	for _, src := range []struct {
+		text string
+		loc  manifest.Loc
+	}{{b.Ldflags, b.KeyLoc("ldflags")}, {v.Ldflags, v.KeyLoc("ldflags")}} {
+		if src.text == "" {
+			continue
+		}
+		s, err := manifest.Render("ldflags", src.text, data)
+		if err != nil {
+			p.add(src.loc, bp+".ldflags", "%v", err)
+			return
+		}
+		if s = strings.TrimSpace(s); s != "" {
+			ldflags = append(ldflags, s)
+		}
+	}
+	if v.Linkmode != "" {
+		ldflags = append(ldflags, "-linkmode="+v.Linkmode)
+	}
+	if len(v.Extldflags) > 0 {
+		ldflags = append(ldflags, "-extldflags="+quoteLdflag(strings.Join(v.Extldflags, " ")))
+	}
+
+	out := filepath.Join(p.plan.DistDir, filepath.FromSlash(rel))
+	id := b.ID + "/" + t.String() + "/" + v.Name
+	argv := []string{p.opt.GoBin, "build", "-o", out}
+	if b.Trimpath {
+		argv = append(argv, "-trimpath")
+	}
+	if v.Buildmode != "" {
+		argv = append(argv, "-buildmode="+v.Buildmode)
+	}
+	if tags := mergeTags(b.Tags, v.Tags); tags != "" {
+		argv = append(argv, "-tags="+tags)
+	}
+	if len(ldflags) > 0 {
+		argv = append(argv, "-ldflags="+strings.Join(ldflags, " "))
+	}
+	argv = append(argv, b.Flags...)
+	main := b.Main
+	if main == "" {
+		main = "."
+	}
+	argv = append(argv, main)
+
+	cgo := "0"
+	if v.Cgo {
+		cgo = "1"
+	}
+	env := append(t.Env(), "CGO_ENABLED="+cgo, "GOFLAGS=")
+	env = append(env, b.Env...)
+	env = append(env, v.Env...)
+
+	p.plan.Jobs = append(p.plan.Jobs, Job{
+		ID: id, Build: b.ID, Variant: v.Name, Target: t,
+		Cgo: v.Cgo, Linkmode: v.Linkmode, Buildmode: v.Buildmode,
+		Dir: dir, Argv: argv, Env: env, Output: out,
+		Log:    filepath.Join(p.plan.DistDir, filepath.FromSlash(LogDir), b.ID+"_"+t.Slug()+"_"+v.Name+".log"),
+		Expect: p.expectation(b, v, t),
+	})
+}
+
+// quoteLdflag quotes a value inside -ldflags the way the go command splits
+// it (cmd/internal/quoted): a value with spaces needs quotes.
+func quoteLdflag(s string) string {
+	if !strings.ContainsAny(s, " \t'\"") {
+		return s
+	}
+	if !strings.Contains(s, "'") {
+		return "'" + s + "'"
+	}
+	return `"` + s + `"`
+}
+
+func mergeTags(a, b []string) string {
+	var out []string
+	for _, t := range append(append([]string(nil), a...), b...) {
+		if t != "" && !slices.Contains(out, t) {
+			out = append(out, t)
+		}
+	}
+	return strings.Join(out, ",")
+}

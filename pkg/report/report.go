@@ -1,0 +1,167 @@
+// Package report holds the result of a portmatrix run as a plain value and
+// renders it as a terminal table, JSON or Markdown.
+//
+// The package deliberately knows nothing about building or verifying: the
+// CLI converts build and verify results into a Report, so that presentation
+// stays separate from logic and the writers can be tested with literal
+// values. It must not import other portmatrix packages.
+package report
+
+import "time"
+
+// SchemaVersion is the version of the JSON document written by WriteJSON, so
+// that consumers can detect incompatible changes; bump it on any incompatible
+// change to Report, Summary or Job.
+const SchemaVersion = 1
+
+// Status is the outcome of one job; it is a string so that the JSON document
+// is self-describing and stable across reorderings of the constants.
+type Status string
+
+const (
+	// StatusOK means the job built and every expectation holds.
+	StatusOK Status = "ok"
+	// StatusViolated means the job built, but an expectation does not hold.
+	StatusViolated Status = "violated"
+	// StatusFailed means go build failed or the output could not be inspected.
+	StatusFailed Status = "failed"
+	// StatusCancelled means the job was interrupted (Ctrl-C, --fail-fast, or
+	// the timeout of the whole run).
+	StatusCancelled Status = "cancelled"
+	// StatusTimeout means the per-job timeout killed the build.
+	StatusTimeout Status = "timeout"
+	// StatusSkipped means the job never started (fail-fast).
+	StatusSkipped Status = "skipped"
+)
+
+// built reports whether a job with status s produced an inspected binary,
+// which is when its linkage is meaningful and counted in the Summary.
+func built(s Status) bool {
+	return s == StatusOK || s == StatusViolated
+}
+
+// Report is the complete result of one portmatrix run; it is the single value
+// every writer renders, so that all output formats agree.
+type Report struct {
+	SchemaVersion int       `json:"schema_version"`
+	Tool          string    `json:"tool"`       // "portmatrix <version>"
+	GoVersion     string    `json:"go_version"` // toolchain version, e.g. "go1.26.8"
+	Host          string    `json:"host"`       // goos/goarch of the machine
+	Manifest      string    `json:"manifest"`   // path of the manifest
+	Started       time.Time `json:"started"`
+	DurationSec   float64   `json:"duration_seconds"`
+	Summary       Summary   `json:"summary"`
+	Jobs          []Job     `json:"jobs"`
+}
+
+// Summary holds the counts of a run, so that consumers of the JSON document
+// and readers of the summary line need not count jobs themselves.
+type Summary struct {
+	Total     int `json:"total"`
+	OK        int `json:"ok"`
+	Violated  int `json:"violated"`
+	Failed    int `json:"failed"`
+	Cancelled int `json:"cancelled"`
+	Timeout   int `json:"timeout"`
+	Skipped   int `json:"skipped"`
+
+	// Linkage counts over built jobs (status ok or violated) only: a job that
+	// did not build has no meaningful linkage.
+	Static    int `json:"static"`
+	StaticPIE int `json:"static_pie"`
+	Dynamic   int `json:"dynamic"`
+}
+
+// Job is the result of building one build × target × variant and checking the
+// binary against its expectation; it carries everything needed to explain a
+// failure without rerunning the build.
+type Job struct {
+	ID          string   `json:"id"` // "<build>/<target>/<variant>", unique
+	Build       string   `json:"build"`
+	Target      string   `json:"target"` // "goos/goarch" or "goos/goarch/level", e.g. "linux/arm/v7"
+	GOOS        string   `json:"goos"`
+	GOARCH      string   `json:"goarch"`
+	Level       string   `json:"level,omitempty"`
+	Variant     string   `json:"variant"`
+	Cgo         bool     `json:"cgo"`
+	Linkmode    string   `json:"linkmode,omitempty"` // "internal", "external" or "" (Go decides)
+	Status      Status   `json:"status"`
+	Output      string   `json:"output"`            // path of the binary
+	Format      string   `json:"format,omitempty"`  // elf, macho, pe, plan9, wasm, xcoff
+	Linkage     string   `json:"linkage,omitempty"` // static, static-pie, dynamic, shared-library, unknown
+	LinkageRule string   `json:"linkage_rule,omitempty"`
+	Interpreter string   `json:"interpreter,omitempty"`
+	Needed      []string `json:"needed"` // always an array in JSON, [] when none
+	Expect      string   `json:"expect"` // static, static-pie, dynamic, any
+	Violations  []string `json:"violations"`
+	Size        int64    `json:"size"`
+	DurationSec float64  `json:"duration_seconds"`
+	Error       string   `json:"error,omitempty"`
+	LogTail     []string `json:"log_tail,omitempty"` // last lines of the compiler output of a failed build
+	LogFile     string   `json:"log_file,omitempty"`
+}
+
+// Linkage values counted by Summarize; they match the strings the inspector
+// reports.
+const (
+	linkStatic    = "static"
+	linkStaticPIE = "static-pie"
+	linkDynamic   = "dynamic"
+)
+
+// Summarize counts jobs by status and, over built jobs (ok or violated), by
+// linkage, so that the CLI can fill Report.Summary from the job list alone.
+// Jobs with an unknown status count only towards Total.
+func Summarize(jobs []Job) Summary {
+	s := Summary{Total: len(jobs)}
+	for _, j := range jobs {
+		switch j.Status {
+		case StatusOK:
+			s.OK++
+		case StatusViolated:
+			s.Violated++
+		case StatusFailed:
+			s.Failed++
+		case StatusCancelled:
+			s.Cancelled++
+		case StatusTimeout:
+			s.Timeout++
+		case StatusSkipped:
+			s.Skipped++
+		}
+		if !built(j.Status) {
+			continue
+		}
+		switch j.Linkage {
+		case linkStatic:
+			s.Static++
+		case linkStaticPIE:
+			s.StaticPIE++
+		case linkDynamic:
+			s.Dynamic++
+		}
+	}
+	return s
+}
+
+// Failed reports whether any job is not ok (violated, failed, cancelled,
+// timeout, skipped or an unknown status), which is when the CLI must exit
+// with status 1. A report without jobs has not failed.
+func (r *Report) Failed() bool {
+	for _, j := range r.Jobs {
+		if j.Status != StatusOK {
+			return true
+		}
+	}
+	return false
+}
+
+// summary returns r.Summary, or the counts computed from r.Jobs when the
+// caller left Summary unset, so that writers never print "0 jobs" for a
+// report that has jobs.
+func (r *Report) summary() Summary {
+	if r.Summary == (Summary{}) && len(r.Jobs) > 0 {
+		return Summarize(r.Jobs)
+	}
+	return r.Summary
+}
