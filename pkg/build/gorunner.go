@@ -1,0 +1,197 @@
+package build
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/portmatrix/portmatrix/pkg/plan"
+)
+
+// TailLines is how many lines of compiler output a BuildError keeps.
+const TailLines = 20
+
+// BuildError is a failed build: the job, the exact command, the last lines
+// of its output and where the full log is.
+type BuildError struct {
+	Job  plan.Job
+	Args []string
+	Tail []string
+	Log  string
+	Err  error
+}
+
+// Error names the job and the first useful line of the failure.
+func (e *BuildError) Error() string {
+	msg := fmt.Sprintf("build %s: %v", e.Job.ID, e.Err)
+	if line := lastUseful(e.Tail); line != "" {
+		msg += ": " + line
+	}
+	return msg
+}
+
+// Unwrap gives the underlying exec error.
+func (e *BuildError) Unwrap() error { return e.Err }
+
+// lastUseful picks the line a human wants first: the compiler's first error
+// line, or else the last line.
+func lastUseful(tail []string) string {
+	for _, l := range tail {
+		if strings.Contains(l, ": ") && !strings.HasPrefix(l, "#") {
+			return strings.TrimSpace(l)
+		}
+	}
+	for i := len(tail) - 1; i >= 0; i-- {
+		if s := strings.TrimSpace(tail[i]); s != "" {
+			return s
+		}
+	}
+	return ""
+}
+
+// GoRunner runs a job's argv with no shell, in its own process group, with
+// its output written to a temporary file beside the final one and renamed
+// into place only on success, so a failed or cancelled build never destroys
+// a previous good binary.
+type GoRunner struct {
+	// Env is the environment jobs inherit (os.Environ() when nil); each
+	// job's own Env is applied on top.
+	Env []string
+	// KillGrace is how long a cancelled build gets to exit after SIGTERM
+	// before its process group is killed (default 3s).
+	KillGrace time.Duration
+}
+
+var _ Runner = (*GoRunner)(nil)
+
+// Run builds one job.
+func (g *GoRunner) Run(ctx context.Context, job plan.Job) (err error) {
+	if len(job.Argv) <= plan.OutputArg || job.Argv[plan.OutputArg-1] != "-o" {
+		return fmt.Errorf("build %s: argv has no -o at index %d", job.ID, plan.OutputArg-1)
+	}
+	outDir := filepath.Dir(job.Output)
+	if err := os.MkdirAll(outDir, 0o755); err != nil {
+		return fmt.Errorf("build %s: %w", job.ID, err)
+	}
+	tmp, err := os.CreateTemp(outDir, "."+filepath.Base(job.Output)+".portmatrix-*")
+	if err != nil {
+		return fmt.Errorf("build %s: %w", job.ID, err)
+	}
+	tmpName := tmp.Name()
+	tmp.Close()
+	defer func() {
+		if err != nil {
+			os.Remove(tmpName)
+		}
+	}()
+
+	logf, err := openLog(job)
+	if err != nil {
+		return err
+	}
+	defer logf.Close()
+	tail := &tailWriter{max: TailLines}
+	out := io.MultiWriter(logf, tail)
+
+	argv := append([]string(nil), job.Argv...)
+	argv[plan.OutputArg] = tmpName
+	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
+	cmd.Dir = job.Dir
+	env := g.Env
+	if env == nil {
+		env = os.Environ()
+	}
+	cmd.Env = append(append([]string(nil), env...), job.Env...)
+	cmd.Stdout, cmd.Stderr = out, out
+	grace := g.KillGrace
+	if grace == 0 {
+		grace = 3 * time.Second
+	}
+	setProcessGroup(cmd, grace)
+
+	start := time.Now()
+	runErr := cmd.Run()
+	if runErr != nil {
+		killProcessGroup(cmd) // sweep children that outlived the go command
+	}
+	fmt.Fprintf(logf, "\n# exit: %v after %s\n", exitText(runErr), time.Since(start).Round(time.Millisecond))
+	if runErr != nil {
+		if ctx.Err() != nil {
+			runErr = fmt.Errorf("%w (%v)", ctx.Err(), runErr)
+		}
+		return &BuildError{Job: job, Args: job.Argv, Tail: tail.lines(), Log: job.Log, Err: runErr}
+	}
+	if err := os.Rename(tmpName, job.Output); err != nil {
+		return fmt.Errorf("build %s: putting the binary in place: %w", job.ID, err)
+	}
+	return nil
+}
+
+func openLog(job plan.Job) (*os.File, error) {
+	if job.Log == "" {
+		return os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+	}
+	if err := os.MkdirAll(filepath.Dir(job.Log), 0o755); err != nil {
+		return nil, fmt.Errorf("build %s: log directory: %w", job.ID, err)
+	}
+	f, err := os.Create(job.Log)
+	if err != nil {
+		return nil, fmt.Errorf("build %s: log: %w", job.ID, err)
+	}
+	fmt.Fprintf(f, "# job: %s\n# dir: %s\n# %s\n\n", job.ID, job.Dir, job.ShellLine())
+	return f, nil
+}
+
+func exitText(err error) string {
+	if err == nil {
+		return "ok"
+	}
+	return err.Error()
+}
+
+// tailWriter keeps the last max lines written to it.
+type tailWriter struct {
+	max     int
+	buf     []string
+	partial bytes.Buffer
+}
+
+func (t *tailWriter) Write(p []byte) (int, error) {
+	n := len(p)
+	for len(p) > 0 {
+		i := bytes.IndexByte(p, '\n')
+		if i < 0 {
+			t.partial.Write(p)
+			break
+		}
+		t.partial.Write(p[:i])
+		t.push(t.partial.String())
+		t.partial.Reset()
+		p = p[i+1:]
+	}
+	return n, nil
+}
+
+func (t *tailWriter) push(line string) {
+	t.buf = append(t.buf, line)
+	if len(t.buf) > t.max {
+		t.buf = t.buf[len(t.buf)-t.max:]
+	}
+}
+
+func (t *tailWriter) lines() []string {
+	out := append([]string(nil), t.buf...)
+	if t.partial.Len() > 0 {
+		out = append(out, t.partial.String())
+		if len(out) > t.max {
+			out = out[len(out)-t.max:]
+		}
+	}
+	return out
+}
