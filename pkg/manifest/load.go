@@ -1,6 +1,7 @@
 package manifest
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"os"
@@ -17,7 +18,7 @@ import (
 // Load reads and decodes a manifest file, then validates it. The returned
 // manifest is usable for further checks (planning) even when there are
 // problems, so that all problems can be reported in one pass; it is nil only
-// when the file cannot be read or is not YAML at all.
+// when the file cannot be read, is not YAML at all, or is not a mapping.
 func Load(path string) (*Manifest, Problems) {
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -31,14 +32,17 @@ func Load(path string) (*Manifest, Problems) {
 func Parse(data []byte, file string) (*Manifest, Problems) {
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
-		return nil, Problems{syntaxProblem(file, err)}
+		return nil, Problems{syntaxProblem(file, data, err)}
 	}
-	if len(root.Content) == 0 {
+	if len(root.Content) == 0 || root.Content[0].Tag == "!!null" { // nothing, or only "---"
 		return nil, Problems{{File: file, Line: 1, Col: 1, Msg: "manifest is empty; it needs at least `version: 1` and `builds:`"}}
 	}
 	doc := root.Content[0]
 	var ps Problems
 	checkNode(file, doc, reflect.TypeOf(Manifest{}), "", &ps)
+	if doc.Kind != yaml.MappingNode {
+		return nil, ps // a list or a scalar: nothing else to say
+	}
 
 	m := &Manifest{File: file}
 	if err := doc.Decode(m); err != nil {
@@ -48,21 +52,57 @@ func Parse(data []byte, file string) (*Manifest, Problems) {
 			ps = append(ps, decodeProblems(file, err)...)
 		}
 	}
-	ps = append(ps, Validate(m)...)
+	shape := ps
+	for _, p := range Validate(m) {
+		if !sameSpot(shape, p) {
+			ps = append(ps, p)
+		}
+	}
 	ps.Sort()
 	return m, ps
 }
 
+// sameSpot reports whether the shape check already reported a problem at p's
+// position on p's field or inside it: a value of the wrong shape decodes as
+// empty, and "no targets" under "want a list" says nothing new.
+func sameSpot(shape Problems, p Problem) bool {
+	for _, s := range shape {
+		if s.Line == p.Line && s.Col == p.Col && (s.Field == p.Field || strings.HasPrefix(s.Field, p.Field+".")) {
+			return true
+		}
+	}
+	return false
+}
+
 var lineRE = regexp.MustCompile(`line (\d+)(?:, column (\d+))?: (.*)`)
 
-func syntaxProblem(file string, err error) Problem {
+func syntaxProblem(file string, data []byte, err error) Problem {
 	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	p := Problem{File: file, Msg: "YAML syntax: " + msg}
 	if m := lineRE.FindStringSubmatch(msg); m != nil {
-		line, _ := strconv.Atoi(m[1])
-		col, _ := strconv.Atoi(m[2])
-		return Problem{File: file, Line: line, Col: col, Msg: "YAML syntax: " + m[3]}
+		p.Line, _ = strconv.Atoi(m[1])
+		p.Col, _ = strconv.Atoi(m[2])
+		p.Msg = "YAML syntax: " + m[3]
 	}
-	return Problem{File: file, Msg: "YAML syntax: " + msg}
+	if l := badLine(data); l > 0 {
+		p.Line, p.Col = l, 0
+	}
+	return p
+}
+
+// badLine finds the line where a syntax error starts: the one after the
+// longest run of whole lines that still parses. The parser's own number is
+// the line of the enclosing construct, and one less for parser (as opposed
+// to scanner) errors: a mis-indented key on line 6 was reported on line 2.
+func badLine(data []byte) int {
+	lines := bytes.SplitAfter(data, []byte("\n"))
+	for k := len(lines) - 1; k >= 0; k-- {
+		var n yaml.Node
+		if yaml.Unmarshal(bytes.Join(lines[:k], nil), &n) == nil {
+			return k + 1
+		}
+	}
+	return 0
 }
 
 func decodeProblems(file string, err error) Problems {
@@ -105,11 +145,16 @@ func checkNode(file string, n *yaml.Node, t reflect.Type, path string, ps *Probl
 	}
 	switch t.Kind() {
 	case reflect.Struct:
-		if n.Kind == yaml.ScalarNode && reflect.PointerTo(t).Implements(shorthandType) {
+		shorthand := reflect.PointerTo(t).Implements(shorthandType)
+		if n.Kind == yaml.ScalarNode && shorthand {
 			return
 		}
 		if n.Kind != yaml.MappingNode {
-			add(n, path, fmt.Sprintf("want a mapping of keys, got %s", describe(n)))
+			want := "a mapping of keys"
+			if shorthand {
+				want = "a single value or a mapping of keys"
+			}
+			add(n, path, fmt.Sprintf("want %s, got %s", want, describe(n)))
 			return
 		}
 		fields := map[string]reflect.StructField{}

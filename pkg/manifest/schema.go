@@ -4,6 +4,8 @@
 package manifest
 
 import (
+	"errors"
+
 	"go.yaml.in/yaml/v3"
 )
 
@@ -101,41 +103,33 @@ type Expect struct {
 // UnmarshalYAML keeps the node for positions.
 func (m *Manifest) UnmarshalYAML(n *yaml.Node) error {
 	type plain Manifest
-	if err := n.Decode((*plain)(m)); err != nil {
-		return err
-	}
-	m.located = located{n}
-	return nil
+	err := firstKeys(n).Decode((*plain)(m))
+	m.located = located{n} // even on error: validation still needs positions
+	return err
 }
 
 // UnmarshalYAML keeps the node for positions.
 func (b *Build) UnmarshalYAML(n *yaml.Node) error {
 	type plain Build
-	if err := n.Decode((*plain)(b)); err != nil {
-		return err
-	}
+	err := firstKeys(n).Decode((*plain)(b))
 	b.located = located{n}
-	return nil
+	return keepItem(err)
 }
 
 // UnmarshalYAML keeps the node for positions.
 func (v *Variant) UnmarshalYAML(n *yaml.Node) error {
 	type plain Variant
-	if err := n.Decode((*plain)(v)); err != nil {
-		return err
-	}
+	err := firstKeys(n).Decode((*plain)(v))
 	v.located = located{n}
-	return nil
+	return keepItem(err)
 }
 
 // UnmarshalYAML keeps the node for positions.
 func (r *Rule) UnmarshalYAML(n *yaml.Node) error {
 	type plain Rule
-	if err := n.Decode((*plain)(r)); err != nil {
-		return err
-	}
+	err := firstKeys(n).Decode((*plain)(r))
 	r.located = located{n}
-	return nil
+	return keepItem(err)
 }
 
 // UnmarshalYAML accepts the scalar shorthand or the mapping form.
@@ -146,11 +140,50 @@ func (e *Expect) UnmarshalYAML(n *yaml.Node) error {
 		return nil
 	}
 	type plain Expect
-	if err := n.Decode((*plain)(e)); err != nil {
-		return err
-	}
+	err := firstKeys(n).Decode((*plain)(e))
 	e.located = located{n}
-	return nil
+	return keepItem(err)
+}
+
+// firstKeys returns a mapping without the repeats of a key given twice. The
+// shape check reports the repeat; the decoder would refuse the whole mapping
+// and leave every key of it unset, so that a build with one repeated key got
+// "missing id" and "no targets" on top.
+func firstKeys(n *yaml.Node) *yaml.Node {
+	if n.Kind != yaml.MappingNode {
+		return n
+	}
+	seen := map[string]bool{}
+	var content []*yaml.Node
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k := n.Content[i]
+		if k.Kind == yaml.ScalarNode && k.Value != "<<" {
+			if seen[k.Value] {
+				continue
+			}
+			seen[k.Value] = true
+		}
+		content = append(content, k, n.Content[i+1])
+	}
+	if len(content) == len(n.Content) {
+		return n
+	}
+	c := *n
+	c.Content = content
+	return &c
+}
+
+// keepItem drops the type errors of a list item's decoding. The shape check
+// in Parse has already reported each of them with its column, and returning
+// one would make the decoder drop the whole item from its list, so that a
+// build with one mistyped key vanished (then "no builds") and its other
+// problems went unreported.
+func keepItem(err error) error {
+	var te *yaml.TypeError
+	if errors.As(err, &te) {
+		return nil
+	}
+	return err
 }
 
 func (*Expect) acceptsScalar() {}

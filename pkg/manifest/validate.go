@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"slices"
 	"strings"
@@ -97,7 +98,11 @@ func Validate(m *Manifest) Problems {
 	add := func(l Loc, field, format string, args ...any) {
 		ps = append(ps, Problem{File: m.File, Line: l.Line, Col: l.Col, Field: field, Msg: fmt.Sprintf(format, args...)})
 	}
-	if m.Version != 1 {
+	switch {
+	case m.Version == 1:
+	case m.Version == 0 && m.value("version") == nil:
+		add(m.Loc(), "version", "missing version: start the manifest with `version: 1`")
+	default:
 		add(m.KeyLoc("version"), "version", "want `version: 1` (got %d)", m.Version)
 	}
 	if m.Dist != "" {
@@ -180,7 +185,7 @@ func Validate(m *Manifest) Problems {
 			if r.Expect == nil {
 				add(r.Loc(), rp+".expect", "missing expect: a rule must say what the selected jobs must be")
 			}
-			if len(r.Targets) == 0 && len(r.Variants) == 0 {
+			if len(r.Targets) == 0 && len(r.Variants) == 0 && !notList(r.located, "targets") && !notList(r.located, "variants") {
 				add(r.Loc(), rp, "rule selects nothing: give targets, variants, or both")
 			}
 			for k, name := range r.Variants {
@@ -213,6 +218,16 @@ func variantKnown(b *Build, name string) bool {
 	return slices.Contains(variantNames(b), name)
 }
 
+// notList reports whether key holds something other than a list, which the
+// shape check has reported already (so "selects nothing" would be noise).
+func notList(l located, key string) bool {
+	v := l.value(key)
+	if v != nil && v.Kind == yaml.AliasNode {
+		v = v.Alias
+	}
+	return v != nil && v.Kind != yaml.SequenceNode && v.Tag != "!!null"
+}
+
 type adder func(l Loc, field, format string, args ...any)
 
 func checkEnv(env []string, at located, path string, add adder) {
@@ -234,15 +249,32 @@ func checkTemplate(text string, l Loc, field string, add adder) (string, bool) {
 	}
 	out, err := Render(field, text, SampleData())
 	if err != nil {
-		msg := err.Error()
+		// text/template says "template: NAME:LINE[:COL]: [executing "NAME"
+		// at <...>: ]msg"; the problem already names the field.
+		msg := regexp.MustCompile(`^template: `+regexp.QuoteMeta(field)+`:\d+(:\d+)?: (executing "`+
+			regexp.QuoteMeta(field)+`" at <[^>]*>: )?`).ReplaceAllString(err.Error(), "")
 		if i := strings.Index(msg, "can't evaluate field "); i >= 0 {
-			msg = "unknown template field " + strings.Fields(msg[i+len("can't evaluate field "):])[0] +
-				"; fields are .Version .Commit .Date .Build .Binary .GOOS .GOARCH .Level .Target .Slug .Variant .Ext"
+			name := strings.Fields(msg[i+len("can't evaluate field "):])[0]
+			msg = "unknown template field ." + name
+			if c := suggest.Closest(name, templateFields(), 1); len(c) > 0 {
+				msg += fmt.Sprintf(" (did you mean .%s?)", c[0])
+			}
+			msg += "; fields are ." + strings.Join(templateFields(), " .")
 		}
 		add(l, field, "template: %s", msg)
 		return "", false
 	}
 	return out, true
+}
+
+// templateFields names the fields of TemplateData, in order.
+func templateFields() []string {
+	t := reflect.TypeOf(TemplateData{})
+	names := make([]string, t.NumField())
+	for i := range names {
+		names[i] = t.Field(i).Name
+	}
+	return names
 }
 
 func checkEnum(val string, allowed []string, l Loc, field, what string, add adder) {

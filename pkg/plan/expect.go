@@ -17,14 +17,16 @@ import (
 func (p *planner) expectation(b *manifest.Build, v *manifest.Variant, t target.Target) Expectation {
 	e := Expectation{Linkage: manifest.ExpectAny, Source: "default"}
 	var from *manifest.Expect
-	set := func(x *manifest.Expect) {
+	var field string
+	set := func(x *manifest.Expect, path string) {
 		if x != nil && x.Linkage != "" {
-			from = x
+			from, field = x, path
 			e = Expectation{Linkage: x.Linkage, Source: fileLine(p.m.File, x.Loc())}
 		}
 	}
-	set(b.Expect)
-	set(v.Expect)
+	bp := "builds[" + b.ID + "]"
+	set(b.Expect, bp+".expect")
+	set(v.Expect, bp+".variants["+v.Name+"].expect")
 	for i := range b.Expectations {
 		r := &b.Expectations[i]
 		if len(r.Targets) > 0 && !slices.ContainsFunc(r.Targets, func(pat string) bool { return p.opt.Table.Matches(pat, t) }) {
@@ -33,20 +35,33 @@ func (p *planner) expectation(b *manifest.Build, v *manifest.Variant, t target.T
 		if len(r.Variants) > 0 && !slices.Contains(r.Variants, v.Name) {
 			continue
 		}
-		set(r.Expect)
+		set(r.Expect, fmt.Sprintf("%s.expectations[%d].expect", bp, i))
 	}
 	if why, ok := neverStatic[t.GOOS]; ok && (e.Linkage == manifest.ExpectStatic || e.Linkage == manifest.ExpectStaticPIE) && from != nil {
-		p.impossible = append(p.impossible, impossible{from: from, target: t.String(), linkage: e.Linkage, why: why, goos: t.GOOS})
+		p.impossible = append(p.impossible, impossible{from: from, field: field, target: t.String(), linkage: e.Linkage, why: why, goos: t.GOOS, instead: manifest.ExpectDynamic})
+	}
+	if why, ok := neverDynamic[t.GOOS]; ok && e.Linkage == manifest.ExpectDynamic && from != nil {
+		p.impossible = append(p.impossible, impossible{from: from, field: field, target: t.String(), linkage: e.Linkage, why: why, goos: t.GOOS, instead: manifest.ExpectStatic})
 	}
 	return e
 }
 
 type impossible struct {
 	from    *manifest.Expect
+	field   string
 	target  string
 	goos    string
 	linkage string
 	why     string
+	instead string
+}
+
+// neverDynamic says, for each GOOS whose binaries can never load shared
+// libraries, why; a dynamic expectation there can never hold.
+var neverDynamic = map[string]string{
+	"plan9":  "Plan 9 has no dynamic linking",
+	"js":     "a WebAssembly module imports host functions, not libraries (portmatrix reports it as static)",
+	"wasip1": "a WebAssembly module imports host functions, not libraries (portmatrix reports it as static)",
 }
 
 // reportImpossible folds impossible expectations into one problem per expect
@@ -73,8 +88,8 @@ func (p *planner) reportImpossible() {
 		im := first[k]
 		ts := groups[k]
 		sort.Strings(ts)
-		p.add(im.from.Loc(), "expect", "expect %s cannot hold for %s: %s; ask for `expect: dynamic` there (e.g. an expectations rule with `targets: [%s/*]`)",
-			im.linkage, strings.Join(ts, ", "), im.why, k.goos)
+		p.add(im.from.Loc(), im.field, "expect %s cannot hold for %s: %s; ask for `expect: %s` there (e.g. an expectations rule with `targets: [%s/*]`)",
+			im.linkage, strings.Join(ts, ", "), im.why, im.instead, k.goos)
 	}
 }
 

@@ -5,8 +5,10 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"sort"
 	"strings"
 
+	"github.com/portmatrix/portmatrix/pkg/internal/suggest"
 	"github.com/portmatrix/portmatrix/pkg/manifest"
 	"github.com/portmatrix/portmatrix/pkg/target"
 )
@@ -22,6 +24,14 @@ var neverStatic = map[string]string{
 	"illumos": "Go calls the system through libc.so on illumos",
 	"aix":     "Go calls the system through libc.a(shr_64.o) on AIX",
 	"android": "Go builds Android binaries as PIE loaded by /system/bin/linker",
+}
+
+// MustLinkExternal reports whether Go can only link the target with the C
+// linker, so that CGO_ENABLED=0 cannot build it (the go command's own rule,
+// cmd/internal/platform.MustLinkExternal, as of Go 1.26): every ios target,
+// and android on every architecture but arm64.
+func MustLinkExternal(t target.Target) bool {
+	return t.GOOS == "ios" || (t.GOOS == "android" && t.GOARCH != "arm64")
 }
 
 type planner struct {
@@ -48,7 +58,17 @@ func (p *planner) run() (*Plan, manifest.Problems) {
 	filter := p.checkFilter()
 	for _, id := range p.opt.Builds {
 		if !slices.ContainsFunc(p.m.Builds, func(b manifest.Build) bool { return b.ID == id }) {
-			p.ps = append(p.ps, manifest.Problem{File: p.m.File, Field: "--build", Msg: fmt.Sprintf("no build with id %q", id)})
+			var ids []string
+			for _, b := range p.m.Builds {
+				ids = append(ids, b.ID)
+			}
+			msg := fmt.Sprintf("no build with id %q", id)
+			if c := suggest.Closest(id, ids, 1); len(c) > 0 {
+				msg += fmt.Sprintf(" (did you mean %q?)", c[0])
+			} else {
+				msg += "; the builds are " + strings.Join(ids, ", ")
+			}
+			p.ps = append(p.ps, manifest.Problem{File: p.m.File, Field: "--build", Msg: msg})
 		}
 	}
 	for i := range p.m.Builds {
@@ -124,6 +144,12 @@ func (p *planner) planBuild(b *manifest.Build, filter []string) {
 	targets := p.expand(b, "targets", b.Targets, bp+".targets")
 	p.expand(b, "exclude", b.Exclude, bp+".exclude") // validity only
 	sortTargets(targets)
+	first := len(p.plan.Jobs)
+
+	for i := range b.Expectations {
+		r := &b.Expectations[i]
+		p.expand(r, "targets", r.Targets, fmt.Sprintf("%s.expectations[%d].targets", bp, i)) // validity only
+	}
 
 	variants := b.Variants
 	if len(variants) == 0 {
@@ -135,7 +161,7 @@ func (p *planner) planBuild(b *manifest.Build, filter []string) {
 		p.expand(v, "targets", v.Targets, vp+".targets") // validity only
 
 		p.expand(v, "exclude", v.Exclude, vp+".exclude")
-		var noCgo []string
+		var noCgo, needCgo []string
 		for _, t := range targets {
 			if p.excluded(t, b.Exclude) || p.excluded(t, v.Exclude) {
 				continue
@@ -151,11 +177,19 @@ func (p *planner) planBuild(b *manifest.Build, filter []string) {
 				noCgo = append(noCgo, t.String())
 				continue
 			}
-			if !v.Cgo && t.GOOS == "ios" {
-				p.add(v.Loc(), vp+".cgo", "%s requires external (cgo) linking: Go refuses to build it with CGO_ENABLED=0; use a variant with `cgo: true` (and an Apple SDK) or exclude ios", t)
+			if !v.Cgo && MustLinkExternal(t) {
+				needCgo = append(needCgo, t.String())
 				continue
 			}
 			p.addJob(b, v, t, dir)
+		}
+		if len(needCgo) > 0 {
+			at, field := v.Loc(), vp+".cgo"
+			if len(b.Variants) == 0 { // the implicit default variant has no place in the file
+				at, field = b.KeyLoc("targets"), bp+".targets"
+			}
+			p.add(at, field, "%s: requires external (cgo) linking, and Go refuses to build it with CGO_ENABLED=0; use a variant with `cgo: true` (and a C toolchain for the target: Android NDK, Apple SDK) or exclude these targets",
+				strings.Join(needCgo, ", "))
 		}
 		if len(noCgo) > 0 {
 			what := "cgo: true"
@@ -167,6 +201,15 @@ func (p *planner) planBuild(b *manifest.Build, filter []string) {
 		}
 		p.warnings(b, v)
 	}
+
+	// Jobs were made variant by variant; the plan lists them target by
+	// target, with the variants of each target as listed.
+	rank := map[target.Target]int{}
+	for i, t := range targets {
+		rank[t] = i
+	}
+	jobs := p.plan.Jobs[first:]
+	sort.SliceStable(jobs, func(i, j int) bool { return rank[jobs[i].Target] < rank[jobs[j].Target] })
 }
 
 func (p *planner) warnings(b *manifest.Build, v *manifest.Variant) {
@@ -210,15 +253,16 @@ func (p *planner) addJob(b *manifest.Build, v *manifest.Variant, t target.Target
 	}
 	var ldflags []string
 	for _, src := range []struct {
-		text string
-		loc  manifest.Loc
-	}{{b.Ldflags, b.KeyLoc("ldflags")}, {v.Ldflags, v.KeyLoc("ldflags")}} {
+		text  string
+		loc   manifest.Loc
+		field string
+	}{{b.Ldflags, b.KeyLoc("ldflags"), bp + ".ldflags"}, {v.Ldflags, v.KeyLoc("ldflags"), bp + ".variants[" + v.Name + "].ldflags"}} {
 		if src.text == "" {
 			continue
 		}
 		s, err := manifest.Render("ldflags", src.text, data)
 		if err != nil {
-			p.add(src.loc, bp+".ldflags", "%v", err)
+			p.add(src.loc, src.field, "for %s/%s: %v", t, v.Name, err)
 			return
 		}
 		if s = strings.TrimSpace(s); s != "" {
@@ -229,7 +273,7 @@ func (p *planner) addJob(b *manifest.Build, v *manifest.Variant, t target.Target
 		ldflags = append(ldflags, "-linkmode="+v.Linkmode)
 	}
 	if len(v.Extldflags) > 0 {
-		ldflags = append(ldflags, "-extldflags="+quoteLdflag(strings.Join(v.Extldflags, " ")))
+		ldflags = append(ldflags, extldflagsArg(v.Extldflags))
 	}
 
 	out := filepath.Join(p.plan.DistDir, filepath.FromSlash(rel))
@@ -271,8 +315,10 @@ func (p *planner) addJob(b *manifest.Build, v *manifest.Variant, t target.Target
 	})
 }
 
-// quoteLdflag quotes a value inside -ldflags the way the go command splits
-// it (cmd/internal/quoted): a value with spaces needs quotes.
+// quoteLdflag quotes one argument inside -ldflags the way the go command
+// splits it (cmd/internal/quoted.Split): an argument with spaces needs quotes
+// around the whole of it, since quotes further inside do not count
+// (-extldflags='-a -b' would reach the linker as "-extldflags='-a" and "-b'").
 func quoteLdflag(s string) string {
 	if !strings.ContainsAny(s, " \t'\"") {
 		return s
@@ -281,6 +327,20 @@ func quoteLdflag(s string) string {
 		return "'" + s + "'"
 	}
 	return `"` + s + `"`
+}
+
+// extldflagsArg is the -extldflags argument inside -ldflags. The linker
+// splits its value again the same way, so a flag with a space is quoted
+// inside it (with double quotes, since the whole argument gets single ones).
+func extldflagsArg(flags []string) string {
+	inner := make([]string, len(flags))
+	for i, f := range flags {
+		inner[i] = f
+		if strings.ContainsAny(f, " \t") && !strings.Contains(f, `"`) {
+			inner[i] = `"` + f + `"`
+		}
+	}
+	return quoteLdflag("-extldflags=" + strings.Join(inner, " "))
 }
 
 func mergeTags(a, b []string) string {
