@@ -13,6 +13,10 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-ctx.Done()
+		stop() // the first signal cancels cleanly; a second one kills as usual
+	}()
 	code := cli.Main(ctx, os.Args[1:], cli.OSStdio())
 	stop()
 	os.Exit(code)

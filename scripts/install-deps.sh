@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs what portmatrix's tests and demo need on a Debian/Ubuntu machine.
+# Idempotent: installs only what is missing. Run as root (or with sudo).
+set -euo pipefail
+
+# gcc + libc6-dev: cgo builds, external linking, and -static (libc.a).
+# git: version stamping and `go build` VCS stamping inside a checkout.
+packages=(gcc libc6-dev git make)
+
+missing=()
+for p in "${packages[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+	SUDO=""
+	[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+	echo "installing: ${missing[*]}"
+	$SUDO apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+if ! command -v go >/dev/null 2>&1; then
+	echo "go is not on PATH; install Go 1.26 or later (Debian: /usr/local/go/bin)" >&2
+	exit 1
+fi
+
+cd "$(dirname "$0")/.."
+go mod download
