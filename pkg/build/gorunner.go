@@ -162,6 +162,7 @@ type tailWriter struct {
 	partial bytes.Buffer
 }
 
+// Write splits p into lines, keeping a partial last line for the next call.
 func (t *tailWriter) Write(p []byte) (int, error) {
 	n := len(p)
 	for len(p) > 0 {

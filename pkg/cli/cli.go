@@ -66,6 +66,7 @@ type exitError struct {
 	err  error
 }
 
+// Error is the message, or the bare exit code when it was already printed.
 func (e *exitError) Error() string {
 	if e.err == nil {
 		return fmt.Sprintf("exit %d", e.code)
@@ -73,6 +74,7 @@ func (e *exitError) Error() string {
 	return e.err.Error()
 }
 
+// Unwrap gives the cause.
 func (e *exitError) Unwrap() error { return e.err }
 
 func usageErr(format string, args ...any) error {

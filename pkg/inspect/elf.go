@@ -13,7 +13,7 @@ const (
 	maxInterpLen  = 4 << 10
 	maxDynamicLen = 1 << 20
 	maxStrtabLen  = 16 << 20
-	maxNotesLen   = 1 << 20
+	maxNotesLen   = 1 << 20 // all notes together
 )
 
 // elfFile inspects ELF executables and shared objects: Linux, the BSDs,
@@ -28,7 +28,7 @@ func (x *elfFile) format() Format { return FormatELF }
 func (x *elfFile) describe(info *Info) error {
 	f, err := elf.NewFile(x.r)
 	if err != nil {
-		return fmt.Errorf("malformed ELF: %w", err)
+		return malformed("ELF", err)
 	}
 	info.GOARCH = elfGOARCH(f.Machine, f.Class, f.ByteOrder)
 
@@ -272,25 +272,32 @@ type elfNote struct {
 
 // notes reads the note segments (or, for files without program headers,
 // note sections). Unreadable notes are skipped: they only inform GOOS.
+// Headers may all point at the same bytes, so the total read is capped.
 func (x *elfFile) notes(f *elf.File) []elfNote {
-	var all []elfNote
+	type region struct{ off, size, align uint64 }
+	var regions []region
 	for _, p := range f.Progs {
-		if p.Type != elf.PT_NOTE {
-			continue
-		}
-		if b, err := readAt(x.r, x.size, clampOff(p.Off), min(p.Filesz, maxNotesLen)); err == nil {
-			all = append(all, parseNotes(b, f.ByteOrder, p.Align)...)
+		if p.Type == elf.PT_NOTE {
+			regions = append(regions, region{p.Off, p.Filesz, p.Align})
 		}
 	}
-	if len(f.Progs) > 0 {
-		return all
-	}
-	for _, s := range f.Sections {
-		if s.Type != elf.SHT_NOTE {
-			continue
+	if len(f.Progs) == 0 {
+		for _, s := range f.Sections {
+			if s.Type == elf.SHT_NOTE {
+				regions = append(regions, region{s.Offset, s.Size, s.Addralign})
+			}
 		}
-		if b, err := readAt(x.r, x.size, clampOff(s.Offset), min(s.Size, maxNotesLen)); err == nil {
-			all = append(all, parseNotes(b, f.ByteOrder, s.Addralign)...)
+	}
+	var all []elfNote
+	budget := uint64(maxNotesLen)
+	for _, r := range regions {
+		if budget == 0 {
+			break
+		}
+		n := min(r.size, budget)
+		if b, err := readAt(x.r, x.size, clampOff(r.off), n); err == nil {
+			budget -= n
+			all = append(all, parseNotes(b, f.ByteOrder, r.align)...)
 		}
 	}
 	return all

@@ -31,13 +31,21 @@ type Format string
 
 // The binary formats Go's toolchain can produce.
 const (
-	FormatELF      Format = "elf"
-	FormatMachO    Format = "macho"
+	// FormatELF is ELF, used by linux, android, the BSDs, solaris and illumos.
+	FormatELF Format = "elf"
+	// FormatMachO is a thin (one-architecture) Mach-O, used by darwin and ios.
+	FormatMachO Format = "macho"
+	// FormatMachOFat is a universal Mach-O bundling several thin slices; its
+	// Info carries one entry per slice in Slices.
 	FormatMachOFat Format = "macho-fat"
-	FormatPE       Format = "pe"
-	FormatPlan9    Format = "plan9"
-	FormatWasm     Format = "wasm"
-	FormatXCOFF    Format = "xcoff"
+	// FormatPE is Portable Executable, used by windows.
+	FormatPE Format = "pe"
+	// FormatPlan9 is the Plan 9 a.out format.
+	FormatPlan9 Format = "plan9"
+	// FormatWasm is a WebAssembly core module, used by js/wasm and wasip1/wasm.
+	FormatWasm Format = "wasm"
+	// FormatXCOFF is AIX's XCOFF, used by aix/ppc64.
+	FormatXCOFF Format = "xcoff"
 )
 
 // Linkage says how a binary gets its code at load time, because "is this
@@ -46,11 +54,19 @@ type Linkage string
 
 // The linkage verdicts, from the most self-contained to the least known.
 const (
-	LinkageStatic    Linkage = "static"
+	// LinkageStatic means the program runs without any dynamic loader.
+	LinkageStatic Linkage = "static"
+	// LinkageStaticPIE means a position-independent program that relocates
+	// itself at startup, still without a dynamic loader or libraries.
 	LinkageStaticPIE Linkage = "static-pie"
-	LinkageDynamic   Linkage = "dynamic"
-	LinkageShared    Linkage = "shared-library"
-	LinkageUnknown   Linkage = "unknown"
+	// LinkageDynamic means a dynamic loader (PT_INTERP, dyld, the Windows
+	// loader) must resolve libraries before the program runs.
+	LinkageDynamic Linkage = "dynamic"
+	// LinkageShared means a library to be loaded by others, not a program.
+	LinkageShared Linkage = "shared-library"
+	// LinkageUnknown means the bytes do not support a verdict; LinkageRule
+	// says why.
+	LinkageUnknown Linkage = "unknown"
 )
 
 // Info is what the bytes of one binary say. It exists so a build report can
@@ -122,7 +138,7 @@ func Read(r io.ReaderAt, size int64, name string) (info *Info, err error) {
 	return read(r, size, name)
 }
 
-// read is Read without the error wrapping; fat Mach-O slices reuse it.
+// read is Read without the error wrapping and panic recovery.
 func read(r io.ReaderAt, size int64, name string) (*Info, error) {
 	if size < 0 {
 		return nil, fmt.Errorf("negative size %d", size)
@@ -195,7 +211,7 @@ func goInfo(r io.ReaderAt) (gi *GoInfo) {
 	return gi
 }
 
-// goSetting returns a build setting, or "" when there is no build info.
+// setting returns a build setting, or "" when there is no build info.
 func (g *GoInfo) setting(key string) string {
 	if g == nil {
 		return ""
@@ -224,6 +240,15 @@ func truncated(err error) error {
 		return errTruncated
 	}
 	return err
+}
+
+// malformed wraps a standard-library parser's error; its bare io.EOF
+// becomes "truncated" so messages say what went wrong.
+func malformed(kind string, err error) error {
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		err = errTruncated
+	}
+	return fmt.Errorf("malformed %s: %w", kind, err)
 }
 
 // offsetError locates a problem inside the file: "<what> at offset 0x1a: <err>".
@@ -269,6 +294,14 @@ func clampOff(u uint64) int64 {
 		return math.MaxInt64
 	}
 	return int64(u)
+}
+
+// plural renders "1 DLL" / "2 DLLs" for linkage rules.
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
 }
 
 // cstring returns b up to its first NUL byte.

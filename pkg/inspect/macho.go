@@ -43,7 +43,7 @@ func (x *machoFile) format() Format { return FormatMachO }
 func (x *machoFile) describe(info *Info) error {
 	f, err := macho.NewFile(x.r)
 	if err != nil {
-		return fmt.Errorf("malformed Mach-O: %w", err)
+		return malformed("Mach-O", err)
 	}
 	info.GOARCH = machoArch[f.Cpu]
 	info.GOOS = "darwin"

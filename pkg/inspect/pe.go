@@ -1,0 +1,132 @@
+package inspect
+
+import (
+	"debug/pe"
+	"encoding/binary"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// peArch maps PE machine types to GOARCH.
+var peArch = map[uint16]string{
+	pe.IMAGE_FILE_MACHINE_I386:  "386",
+	pe.IMAGE_FILE_MACHINE_AMD64: "amd64",
+	pe.IMAGE_FILE_MACHINE_ARM64: "arm64",
+	pe.IMAGE_FILE_MACHINE_ARMNT: "arm",
+}
+
+// maxImportCost bounds the bytes debug/pe may copy while decoding imports:
+// pe.File.ImportedSymbols re-reads the whole import section once per
+// imported DLL, which a crafted file can turn into a quadratic hang.
+const maxImportCost = 1 << 30
+
+// peFile inspects Windows PE executables and DLLs.
+type peFile struct {
+	r    io.ReaderAt
+	size int64
+}
+
+func (x *peFile) format() Format { return FormatPE }
+
+func (x *peFile) describe(info *Info) error {
+	f, err := pe.NewFile(x.r)
+	if err != nil {
+		return malformed("PE", err)
+	}
+	info.GOOS = "windows"
+	info.GOARCH = peArch[f.Machine]
+	var dllChars uint16
+	switch oh := f.OptionalHeader.(type) {
+	case *pe.OptionalHeader32:
+		dllChars = oh.DllCharacteristics
+	case *pe.OptionalHeader64:
+		dllChars = oh.DllCharacteristics
+	}
+	info.PIE = dllChars&pe.IMAGE_DLLCHARACTERISTICS_DYNAMIC_BASE != 0
+
+	if err := x.checkImportCost(f); err != nil {
+		return err
+	}
+	// pe.File.ImportedLibraries is a stub that returns nothing; the DLL
+	// names come from ImportedSymbols' "symbol:dll" strings instead.
+	syms, err := f.ImportedSymbols()
+	if err != nil {
+		return fmt.Errorf("PE import directory: %w", err)
+	}
+	info.Needed = dllNames(syms)
+	info.Linkage, info.LinkageRule = peLinkage(f.Characteristics, len(info.Needed))
+	info.Go = goInfo(x.r)
+	return nil
+}
+
+// dllNames turns ImportedSymbols' "symbol:dll" strings into DLL names:
+// lowercased (Windows file names are case-insensitive), sorted, unique.
+func dllNames(syms []string) []string {
+	var dlls []string
+	for _, s := range syms {
+		if i := strings.LastIndexByte(s, ':'); i >= 0 && i+1 < len(s) {
+			dlls = append(dlls, strings.ToLower(s[i+1:]))
+		}
+	}
+	return sortedUnique(dlls)
+}
+
+// peLinkage: a DLL is a shared library; an image importing any DLL is
+// dynamic (every Go windows program imports kernel32.dll); none is static.
+func peLinkage(characteristics uint16, ndlls int) (Linkage, string) {
+	switch {
+	case characteristics&pe.IMAGE_FILE_DLL != 0:
+		return LinkageShared, "IMAGE_FILE_DLL characteristic set"
+	case ndlls > 0:
+		return LinkageDynamic, "PE imports " + plural(ndlls, "DLL")
+	}
+	return LinkageStatic, "PE imports no DLLs"
+}
+
+// checkImportCost counts the import descriptors the way debug/pe will and
+// refuses files whose decoding would cost more than maxImportCost.
+func (x *peFile) checkImportCost(f *pe.File) error {
+	var dirs []pe.DataDirectory
+	switch oh := f.OptionalHeader.(type) {
+	case *pe.OptionalHeader32:
+		dirs = oh.DataDirectory[:min(int(oh.NumberOfRvaAndSizes), len(oh.DataDirectory))]
+	case *pe.OptionalHeader64:
+		dirs = oh.DataDirectory[:min(int(oh.NumberOfRvaAndSizes), len(oh.DataDirectory))]
+	}
+	if len(dirs) <= pe.IMAGE_DIRECTORY_ENTRY_IMPORT {
+		return nil
+	}
+	va := dirs[pe.IMAGE_DIRECTORY_ENTRY_IMPORT].VirtualAddress
+	for _, s := range f.Sections {
+		if s.Offset == 0 || s.VirtualAddress > va || va-s.VirtualAddress >= s.VirtualSize {
+			continue
+		}
+		// The same section debug/pe picks; walk its descriptors directly.
+		start := uint64(s.Offset) + uint64(va-s.VirtualAddress)
+		end := min(uint64(s.Offset)+uint64(s.Size), uint64(x.size))
+		var n uint64
+		buf := make([]byte, 20*256)
+		for off := start; off+20 <= end; {
+			chunk := buf[:min(uint64(len(buf)), (end-off)/20*20)]
+			if got, _ := x.r.ReadAt(chunk, int64(off)); got < len(chunk) {
+				break // debug/pe will report the short read
+			}
+			for d := chunk; len(d) >= 20; d = d[20:] {
+				if binary.LittleEndian.Uint32(d) == 0 {
+					off = end
+					break
+				}
+				n++
+			}
+			off += uint64(len(chunk))
+		}
+		// Section.Data stops at end of file, so that bounds each re-read.
+		if secLen := end - min(end, uint64(s.Offset)); n*secLen > maxImportCost {
+			return atOffset("PE import directory", clampOff(start),
+				fmt.Sprintf("%d descriptors in a %d-byte section: too costly to decode", n, secLen))
+		}
+		return nil
+	}
+	return nil
+}
