@@ -92,12 +92,28 @@ type Rule struct {
 	located
 }
 
-// Expect is what a job's binary must be. It is written either as a scalar
-// (`expect: static`, shorthand for the linkage) or as a mapping, so that
-// later policies (glibc floor, allowed libraries) can join as new keys.
+// Expect is what a job's binary must be: a policy. It is written either as
+// a scalar (`expect: static`, shorthand for the linkage) or as a mapping of
+// the keys below. Unset keys impose nothing; where several expects apply
+// to a job (build, variant, rules) they merge key by key, the later one
+// winning.
 type Expect struct {
-	Linkage string `yaml:"linkage"`
+	Linkage        string   `yaml:"linkage"`          // static, static-pie, dynamic, any
+	MaxGlibc       string   `yaml:"max_glibc"`        // highest GLIBC_x.y the binary may need ("2.17")
+	LibsAllow      []string `yaml:"libs_allow"`       // globs; every needed library must match one
+	LibsDeny       []string `yaml:"libs_deny"`        // globs; no needed library may match
+	SystemLibsOnly *bool    `yaml:"system_libs_only"` // only libraries that ship with the OS
+	MinMacOS       string   `yaml:"min_macos"`        // the binary must run on this macOS ("11.0")
+	Stripped       *bool    `yaml:"stripped"`         // symbol table removed (-ldflags -s)
+	PIE            *bool    `yaml:"pie"`              // position-independent executable
+	Cgo            *bool    `yaml:"cgo"`              // built with CGO_ENABLED=1 (from the Go build info)
 	located
+}
+
+// IsZero reports whether the expect sets nothing.
+func (e *Expect) IsZero() bool {
+	return e.Linkage == "" && e.MaxGlibc == "" && len(e.LibsAllow) == 0 && len(e.LibsDeny) == 0 &&
+		e.SystemLibsOnly == nil && e.MinMacOS == "" && e.Stripped == nil && e.PIE == nil && e.Cgo == nil
 }
 
 // UnmarshalYAML keeps the node for positions.

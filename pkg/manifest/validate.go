@@ -288,19 +288,39 @@ func checkEnum(val string, allowed []string, l Loc, field, what string, add adde
 	add(l, field, "%s", msg)
 }
 
+var versionRE = regexp.MustCompile(`^[0-9]+(\.[0-9]+){0,2}$`)
+
 func checkExpect(e *Expect, field string, add adder) {
 	if e == nil {
 		return
 	}
-	if e.Linkage == "" {
-		add(e.Loc(), field, "missing linkage; use one of %s", strings.Join(ExpectValues, ", "))
+	if e.IsZero() {
+		add(e.Loc(), field, "empty expect; use one of %s, or a mapping of policy keys (linkage, max_glibc, libs_allow, libs_deny, system_libs_only, min_macos, stripped, pie, cgo)", strings.Join(ExpectValues, ", "))
 		return
 	}
-	l := e.Loc()
-	if e.node != nil && e.node.Kind == yaml.MappingNode { // point at the linkage value
-		l = e.KeyLoc("linkage")
+	if e.Linkage != "" {
+		l := e.Loc()
+		if e.node != nil && e.node.Kind == yaml.MappingNode { // point at the linkage value
+			l = e.KeyLoc("linkage")
+		}
+		checkEnum(e.Linkage, ExpectValues, l, field, "expectation", add)
 	}
-	checkEnum(e.Linkage, ExpectValues, l, field, "expectation", add)
+	for _, v := range []struct{ key, val, example string }{{"max_glibc", e.MaxGlibc, "2.17"}, {"min_macos", e.MinMacOS, "11.0"}} {
+		if v.val != "" && !versionRE.MatchString(v.val) {
+			add(e.KeyLoc(v.key), field+"."+v.key, "%q is not a version; write it like %q", v.val, v.example)
+		}
+	}
+	for _, key := range []string{"libs_allow", "libs_deny"} {
+		globs := e.LibsAllow
+		if key == "libs_deny" {
+			globs = e.LibsDeny
+		}
+		for i, g := range globs {
+			if _, err := path.Match(g, ""); err != nil || g == "" {
+				add(e.ItemLoc(key, i), field+"."+key, "bad glob %q", g)
+			}
+		}
+	}
 }
 
 // orList renders "a, b or c".

@@ -107,7 +107,7 @@ func TestValidateInCode(t *testing.T) {
 	assert.Equal(t, []string{
 		"code: builds[app].variants[x].linkmode: external linking needs cgo: add `cgo: true` to this variant (Go refuses -linkmode=external with CGO_ENABLED=0)",
 		"code: builds[app].expectations[0]: rule selects nothing: give targets, variants, or both",
-		"code: builds[app].expectations[0].expect: missing linkage; use one of static, static-pie, dynamic, any",
+		"code: builds[app].expectations[0].expect: empty expect; use one of static, static-pie, dynamic, any, or a mapping of policy keys (linkage, max_glibc, libs_allow, libs_deny, system_libs_only, min_macos, stripped, pie, cgo)",
 	}, lines(Validate(m)))
 	assert.Equal(t, []string{"code: version: missing version: start the manifest with `version: 1`"},
 		lines(Validate(&Manifest{File: "code", Builds: m.Builds[:1:1]})[:1]))

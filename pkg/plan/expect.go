@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"sort"
@@ -16,13 +17,24 @@ import (
 // at the expect that set it.
 func (p *planner) expectation(b *manifest.Build, v *manifest.Variant, t target.Target) Expectation {
 	e := Expectation{Linkage: manifest.ExpectAny, Source: "default"}
-	var from *manifest.Expect
+	var from *manifest.Expect // the expect that set the linkage
 	var field string
+	// last records, per policy key, the expect that set it, for messages.
+	last := map[string]*manifest.Expect{}
+	lastField := map[string]string{}
 	set := func(x *manifest.Expect, path string) {
-		if x != nil && x.Linkage != "" {
-			from, field = x, path
-			e = Expectation{Linkage: x.Linkage, Source: fileLine(p.m.File, x.Loc())}
+		if x == nil {
+			return
 		}
+		if x.Linkage != "" {
+			from, field = x, path
+		}
+		for key, isSet := range map[string]bool{"pie": x.PIE != nil, "cgo": x.Cgo != nil, "stripped": x.Stripped != nil} {
+			if isSet {
+				last[key], lastField[key] = x, path
+			}
+		}
+		e.Merge(x, fileLine(p.m.File, x.Loc()))
 	}
 	bp := "builds[" + b.ID + "]"
 	set(b.Expect, bp+".expect")
@@ -37,13 +49,55 @@ func (p *planner) expectation(b *manifest.Build, v *manifest.Variant, t target.T
 		}
 		set(r.Expect, fmt.Sprintf("%s.expectations[%d].expect", bp, i))
 	}
-	if why, ok := neverStatic[t.GOOS]; ok && (e.Linkage == manifest.ExpectStatic || e.Linkage == manifest.ExpectStaticPIE) && from != nil {
-		p.impossible = append(p.impossible, impossible{from: from, field: field, target: t.String(), linkage: e.Linkage, why: why, goos: t.GOOS, instead: manifest.ExpectDynamic})
+	add := func(x *manifest.Expect, f, why, instead string, linkage string) {
+		p.impossible = append(p.impossible, impossible{from: x, field: f, target: t.String(), linkage: linkage, why: why, goos: t.GOOS, instead: instead})
 	}
-	if why, ok := neverDynamic[t.GOOS]; ok && e.Linkage == manifest.ExpectDynamic && from != nil {
-		p.impossible = append(p.impossible, impossible{from: from, field: field, target: t.String(), linkage: e.Linkage, why: why, goos: t.GOOS, instead: manifest.ExpectStatic})
+	if from != nil {
+		if why, ok := neverStatic[t.GOOS]; ok && (e.Linkage == manifest.ExpectStatic || e.Linkage == manifest.ExpectStaticPIE) {
+			add(from, field, why, "`expect: dynamic`", "expect "+e.Linkage)
+		} else if e.Linkage == manifest.ExpectStaticPIE && (v.Buildmode != "pie" || v.Linkmode != "external" || !v.Cgo) {
+			add(from, field, "a static PIE needs the C linker: `cgo: true`, `linkmode: external`, `buildmode: pie` and `extldflags: [-static-pie]`", "those variant keys, or `expect: static`", "expect static-pie")
+		}
+		if why, ok := neverDynamic[t.GOOS]; ok && e.Linkage == manifest.ExpectDynamic {
+			add(from, field, why, "`expect: static`", "expect dynamic")
+		}
+	}
+	if x := last["cgo"]; x != nil && *e.Cgo != v.Cgo {
+		add(x, lastField["cgo"]+".cgo", fmt.Sprintf("the variant %q builds with `cgo: %v`", v.Name, v.Cgo), fmt.Sprintf("`cgo: %v` in the variant or the expect", *e.Cgo), fmt.Sprintf("cgo: %v", *e.Cgo))
+	}
+	if x := last["pie"]; x != nil {
+		pie := v.Buildmode == "pie" || (v.Buildmode == "" && DefaultPIE(t))
+		if *e.PIE != pie {
+			why := fmt.Sprintf("the variant %q builds with -buildmode=%s", v.Name, cmp.Or(v.Buildmode, "default"))
+			if v.Buildmode == "" {
+				why += fmt.Sprintf(", which is %s on %s", map[bool]string{true: "pie", false: "exe"}[pie], t.GOOS)
+			}
+			add(x, lastField["pie"]+".pie", why, fmt.Sprintf("`buildmode: %s` in the variant", map[bool]string{true: "pie", false: "exe"}[*e.PIE]), fmt.Sprintf("pie: %v", *e.PIE))
+		}
+	}
+	if x := last["stripped"]; x != nil && *e.Stripped && !hasFlag(b.Ldflags+" "+v.Ldflags, "-s") {
+		add(x, lastField["stripped"]+".stripped", "only -ldflags=-s removes the symbol table, and this build's ldflags lack it", "`-s` in ldflags", "stripped: true")
 	}
 	return e
+}
+
+// DefaultPIE reports whether Go builds a position-independent executable
+// for the target when no -buildmode is given (cmd/internal/platform.DefaultPIE).
+func DefaultPIE(t target.Target) bool {
+	switch t.GOOS {
+	case "android", "ios", "darwin", "windows":
+		return true
+	}
+	return false
+}
+
+func hasFlag(ldflags, flag string) bool {
+	for _, f := range strings.Fields(ldflags) {
+		if f == flag || f == flag+"=true" || f == "-"+flag {
+			return true
+		}
+	}
+	return false
 }
 
 type impossible struct {
@@ -68,14 +122,15 @@ var neverDynamic = map[string]string{
 // and OS, so `expect: static` over `all` does not print forty lines.
 func (p *planner) reportImpossible() {
 	type key struct {
-		from *manifest.Expect
-		goos string
+		from      *manifest.Expect
+		goos      string
+		what, why string
 	}
 	groups := map[key][]string{}
 	var order []key
 	first := map[key]impossible{}
 	for _, im := range p.impossible {
-		k := key{im.from, im.goos}
+		k := key{im.from, im.goos, im.linkage, im.why}
 		if _, ok := groups[k]; !ok {
 			order = append(order, k)
 			first[k] = im
@@ -88,7 +143,7 @@ func (p *planner) reportImpossible() {
 		im := first[k]
 		ts := groups[k]
 		sort.Strings(ts)
-		p.add(im.from.Loc(), im.field, "expect %s cannot hold for %s: %s; ask for `expect: %s` there (e.g. an expectations rule with `targets: [%s/*]`)",
+		p.add(im.from.Loc(), im.field, "%s cannot hold for %s: %s; ask for %s there (e.g. an expectations rule with `targets: [%s/*]`)",
 			im.linkage, strings.Join(ts, ", "), im.why, im.instead, k.goos)
 	}
 }

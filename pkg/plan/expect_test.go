@@ -15,8 +15,8 @@ builds:
     expect: static
     variants:
       - name: plain
-      - name: own
-        expect: static-pie
+      - {name: own, cgo: true, linkmode: external, buildmode: pie, extldflags: [-static-pie],
+         expect: static-pie}
       - name: cgo
         cgo: true
         expect: dynamic
@@ -33,7 +33,7 @@ builds:
         expect: static
       - variants: [cgo]
         targets: [linux/arm/v7]
-        expect: {linkage: static-pie}
+        expect: {linkage: static}
   - id: bare
     targets: [linux/amd64]
 `
@@ -63,7 +63,7 @@ func TestExpectationPrecedence(t *testing.T) {
 		{"app/freebsd/amd64/own", "dynamic", "portmatrix.yaml:20"},
 		{"app/freebsd/amd64/plain", "static", "portmatrix.yaml:5"},
 		{"app/linux/arm/v6/cgo", "static", "portmatrix.yaml:23"},
-		{"app/linux/arm/v7/cgo", "static-pie", "portmatrix.yaml:26"},
+		{"app/linux/arm/v7/cgo", "static", "portmatrix.yaml:26"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.job, func(t *testing.T) {
@@ -150,7 +150,7 @@ func TestStaticImpossibleAtRule(t *testing.T) {
 	}{
 		{
 			name:  "rule decides",
-			rules: "      - targets: [darwin/*, linux/*]\n        expect: static-pie\n",
+			rules: "      - targets: [darwin/*]\n        expect: static-pie\n",
 			want: []string{"portmatrix.yaml:9:17: builds[app].expectations[0].expect: expect static-pie cannot hold for darwin/arm64: " +
 				"every darwin binary loads /usr/lib/libSystem.B.dylib (Apple supports no static executables); " +
 				"ask for `expect: dynamic` there (e.g. an expectations rule with `targets: [darwin/*]`)"},

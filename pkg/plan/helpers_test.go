@@ -1,32 +1,23 @@
 package plan
 
 import (
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/portmatrix/portmatrix/pkg/internal/platforms"
+	"github.com/portmatrix/portmatrix/pkg/internal/snapshot"
 	"github.com/portmatrix/portmatrix/pkg/manifest"
 )
 
-var update = flag.Bool("update", false, "rewrite golden files")
-
-// golden compares got with the file at path, or rewrites the file with -update.
+// golden compares got with the file at path, or rewrites it with -update.
 func golden(t *testing.T, path, got string) {
 	t.Helper()
-	if *update {
-		require.NoError(t, os.WriteFile(path, []byte(got), 0o644))
-		return
-	}
-	want, err := os.ReadFile(path)
-	require.NoError(t, err, "missing golden file; run go test ./pkg/plan/ -update")
-	assert.Equal(t, string(want), got, "golden file %s differs (rerun with -update after checking the change)", path)
+	snapshot.Check(t, path, got)
 }
 
 // stamp is the release information every test plan uses.

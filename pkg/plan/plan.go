@@ -41,11 +41,81 @@ type Options struct {
 	Builds []string
 }
 
-// Expectation is what a job's binary must be, with where it was decided.
+// Expectation is the policy a job's binary must meet, merged key by key
+// from the build's, the variant's and the matching rules' expects.
 type Expectation struct {
 	Linkage string `json:"linkage"`
-	// Source is "file:line" of the expect that applies, or "default".
-	Source string `json:"source"`
+	// Source is "file:line" of the expect that set the linkage, or "default".
+	Source         string   `json:"source"`
+	MaxGlibc       string   `json:"max_glibc,omitempty"`
+	LibsAllow      []string `json:"libs_allow,omitempty"`
+	LibsDeny       []string `json:"libs_deny,omitempty"`
+	SystemLibsOnly *bool    `json:"system_libs_only,omitempty"`
+	MinMacOS       string   `json:"min_macos,omitempty"`
+	Stripped       *bool    `json:"stripped,omitempty"`
+	PIE            *bool    `json:"pie,omitempty"`
+	Cgo            *bool    `json:"cgo,omitempty"`
+}
+
+// Merge applies the keys x sets on top of e; source names where x is.
+func (e *Expectation) Merge(x *manifest.Expect, source string) {
+	if x == nil {
+		return
+	}
+	if x.Linkage != "" {
+		e.Linkage, e.Source = x.Linkage, source
+	}
+	if x.MaxGlibc != "" {
+		e.MaxGlibc = x.MaxGlibc
+	}
+	if len(x.LibsAllow) > 0 {
+		e.LibsAllow = x.LibsAllow
+	}
+	if len(x.LibsDeny) > 0 {
+		e.LibsDeny = x.LibsDeny
+	}
+	if x.SystemLibsOnly != nil {
+		e.SystemLibsOnly = x.SystemLibsOnly
+	}
+	if x.MinMacOS != "" {
+		e.MinMacOS = x.MinMacOS
+	}
+	if x.Stripped != nil {
+		e.Stripped = x.Stripped
+	}
+	if x.PIE != nil {
+		e.PIE = x.PIE
+	}
+	if x.Cgo != nil {
+		e.Cgo = x.Cgo
+	}
+}
+
+// Policies lists the keys beyond linkage that are set, for one-line summaries.
+func (e Expectation) Policies() []string {
+	var out []string
+	b := func(name string, v *bool) {
+		if v != nil {
+			out = append(out, fmt.Sprintf("%s=%v", name, *v))
+		}
+	}
+	if e.MaxGlibc != "" {
+		out = append(out, "max_glibc="+e.MaxGlibc)
+	}
+	if len(e.LibsAllow) > 0 {
+		out = append(out, "libs_allow="+strings.Join(e.LibsAllow, ","))
+	}
+	if len(e.LibsDeny) > 0 {
+		out = append(out, "libs_deny="+strings.Join(e.LibsDeny, ","))
+	}
+	b("system_libs_only", e.SystemLibsOnly)
+	if e.MinMacOS != "" {
+		out = append(out, "min_macos="+e.MinMacOS)
+	}
+	b("stripped", e.Stripped)
+	b("pie", e.PIE)
+	b("cgo", e.Cgo)
+	return out
 }
 
 // Job is one go build.

@@ -2,7 +2,10 @@
 // "did you mean" part of error messages.
 package suggest
 
-import "sort"
+import (
+	"sort"
+	"strings"
+)
 
 // Closest returns up to n candidates nearest to word by edit distance, best
 // first, keeping only those close enough to be a plausible typo.
@@ -22,7 +25,11 @@ func Closest(word string, candidates []string, n int) []string {
 			continue
 		}
 		seen[c] = true
-		if d := Distance(word, c); d <= limit {
+		d := Distance(word, c)
+		if len(word) >= 4 && strings.Contains(c, word) {
+			d = min(d, 2) // "glibc" for "max_glibc": a fragment of the key
+		}
+		if d <= limit {
 			out = append(out, scored{c, d})
 		}
 	}

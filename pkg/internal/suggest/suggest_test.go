@@ -30,4 +30,5 @@ func TestClosest(t *testing.T) {
 	assert.Equal(t, []string{"ldflags", "flags"}, Closest("ldflag", cands, 2))
 	assert.Equal(t, []string{"targets"}, Closest("tragets", cands, 1))
 	assert.Empty(t, Closest("zzzzzzzzzz", cands, 3))
+	assert.Equal(t, []string{"max_glibc"}, Closest("glibc", []string{"linkage", "max_glibc", "min_macos"}, 1))
 }
