@@ -5,7 +5,9 @@ set -euo pipefail
 
 # gcc + libc6-dev: cgo builds, external linking, and -static (libc.a).
 # git: version stamping and `go build` VCS stamping inside a checkout.
-packages=(gcc libc6-dev git make)
+# binutils (readelf), g++ and gcc-mingw-w64-x86-64: pkg/inspect cross-checks
+# its ELF reading against readelf and builds C, C++ and Windows C fixtures.
+packages=(gcc libc6-dev git make binutils g++ gcc-mingw-w64-x86-64)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -11,7 +11,6 @@ import (
 
 	"github.com/portmatrix/portmatrix/pkg/build"
 	"github.com/portmatrix/portmatrix/pkg/report"
-	"github.com/portmatrix/portmatrix/pkg/target"
 	"github.com/portmatrix/portmatrix/pkg/verify"
 )
 
@@ -77,9 +76,9 @@ func runBuild(ctx context.Context, o *buildOptions, stdio Stdio) error {
 	if err != nil {
 		return err
 	}
-	goEnv, err := target.LoadGoEnv(ctx, ld.goBin)
-	if err != nil {
-		return usageErr("%v", err)
+	goEnv := ld.goEnv
+	if err := preflight(ctx, ld.plan.Jobs, stdio); err != nil {
+		return err
 	}
 	jobs := ld.plan.Jobs
 	started := time.Now()

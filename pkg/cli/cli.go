@@ -132,6 +132,7 @@ expects.`,
 		newPlanCmd(stdio),
 		newTargetsCmd(stdio),
 		newInspectCmd(stdio),
+		newDoctorCmd(stdio),
 	)
 	return root
 }

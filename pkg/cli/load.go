@@ -13,6 +13,7 @@ import (
 	"github.com/portmatrix/portmatrix/pkg/manifest"
 	"github.com/portmatrix/portmatrix/pkg/plan"
 	"github.com/portmatrix/portmatrix/pkg/target"
+	"github.com/portmatrix/portmatrix/pkg/toolchain"
 )
 
 // planFlags are the flags shared by every command that reads a manifest.
@@ -76,11 +77,17 @@ type loaded struct {
 	manifest *manifest.Manifest
 	plan     *plan.Plan
 	goBin    string
+	goEnv    target.GoEnv
 }
 
 // load reads, validates and plans a manifest. Every problem is printed (all
 // of them, with positions) and turned into ExitUsage.
 func (f *planFlags) load(ctx context.Context, stdio Stdio) (*loaded, error) {
+	return f.loadWith(ctx, stdio, nil)
+}
+
+// loadWith is load with a chosen C toolchain selector (nil: the real one).
+func (f *planFlags) loadWith(ctx context.Context, stdio Stdio, sel func(toolchain.Need, toolchain.Overrides) (toolchain.Toolchain, error)) (*loaded, error) {
 	goBin := goCommand(f.goBin, stdio)
 	m, ps := manifest.Load(f.file)
 	if m == nil {
@@ -94,6 +101,10 @@ func (f *planFlags) load(ctx context.Context, stdio Stdio) (*loaded, error) {
 	if err != nil {
 		return nil, usageErr("%v", err)
 	}
+	goEnv, err := target.LoadGoEnv(ctx, goBin)
+	if err != nil {
+		return nil, usageErr("%v", err)
+	}
 	stamp, err := f.stamp(stdio)
 	if err != nil {
 		return nil, err
@@ -101,6 +112,7 @@ func (f *planFlags) load(ctx context.Context, stdio Stdio) (*loaded, error) {
 	p, pps := plan.New(m, plan.Options{
 		Table: table, GoBin: goBin, ManifestDir: filepath.Dir(abs), DistDir: f.dist,
 		Stamp: stamp, Targets: f.targets, Builds: f.builds,
+		Host: target.Target{GOOS: goEnv.HostOS, GOARCH: goEnv.HostArc}, SelectToolchain: sel,
 	})
 	all := append(append(manifest.Problems{}, ps...), pps...)
 	if len(all) > 0 {
@@ -109,7 +121,7 @@ func (f *planFlags) load(ctx context.Context, stdio Stdio) (*loaded, error) {
 	for _, w := range p.Warnings {
 		fmt.Fprintf(stdio.Err, "warning: %s\n", w)
 	}
-	return &loaded{manifest: m, plan: p, goBin: goBin}, nil
+	return &loaded{manifest: m, plan: p, goBin: goBin, goEnv: goEnv}, nil
 }
 
 func problemsErr(stdio Stdio, ps manifest.Problems) error {

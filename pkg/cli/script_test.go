@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -47,6 +48,14 @@ func TestScripts(t *testing.T) {
 			env.Setenv("GOPROXY", "off")
 			env.Setenv("GOTOOLCHAIN", "local")
 			env.Setenv("NO_COLOR", "")
+			// PMBIN is the directory holding the portmatrix command, so a
+			// script can run it with a PATH that lacks the C compilers.
+			for _, dir := range filepath.SplitList(env.Getenv("PATH")) {
+				if _, err := os.Stat(filepath.Join(dir, "portmatrix")); err == nil {
+					env.Setenv("PMBIN", dir)
+					break
+				}
+			}
 			return nil
 		},
 		Condition: have,

@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
-	"strings"
 )
 
 // Caps on what we read for one ELF structure; real binaries are far below.
@@ -56,7 +55,8 @@ func (x *elfFile) describe(info *Info) error {
 	info.Linkage, info.LinkageRule, info.PIE = elfLinkage(f.Type, interp != nil, d)
 
 	info.Go = goInfo(x.r)
-	info.GOOS = elfGOOS(f.OSABI, f.Machine, x.notes(f), info.Interpreter)
+	notes := x.notes(f)
+	info.GOOS = elfGOOS(f.OSABI, f.Machine, notes, info.Interpreter, info.Needed)
 	if g := info.Go.setting("GOOS"); g != "" {
 		// The toolchain's own record beats anything inferred from headers;
 		// it is also the only way to tell illumos from solaris.
@@ -65,14 +65,29 @@ func (x *elfFile) describe(info *Info) error {
 	if info.GOARCH == "" {
 		info.GOARCH = info.Go.setting("GOARCH")
 	}
+
+	info.Stripped = f.SectionByType(elf.SHT_SYMTAB) == nil
+	for _, s := range f.Sections {
+		info.DWARF = info.DWARF || s.Name == ".debug_info" || s.Name == ".zdebug_info"
+	}
+	ids := noteIDs(notes)
+	info.BuildID, info.GoBuildID = ids.gnuBuildID, ids.goBuildID
+	if err := x.versions(f, d, info); err != nil {
+		return err
+	}
+	info.Libc = elfLibc(info.GOOS, info.Interpreter, info.Needed, ids.gnuABILinux)
 	return nil
 }
 
-// elfDynamic is what the dynamic table says about linkage.
+// elfDynamic is what the dynamic table says about linkage and versions.
 type elfDynamic struct {
 	needed []string
 	soname string
 	flags1 uint64 // DT_FLAGS_1
+	str    []byte // the DT_STRTAB bytes, when file-backed
+
+	verneed, verneedNum uint64 // DT_VERNEED address and DT_VERNEEDNUM
+	hasVerneed          bool
 }
 
 // elfLinkage applies the loader's view of an ELF file. The kernel only runs
@@ -145,27 +160,36 @@ scan:
 			strsz = val
 		case elf.DT_FLAGS_1:
 			d.flags1 = val
+		case elf.DT_VERNEED:
+			d.verneed, d.hasVerneed = val, true
+		case elf.DT_VERNEEDNUM:
+			d.verneedNum = val
 		}
 	}
-	if len(needed) == 0 && !hasSoname {
+	if len(needed) == 0 && !hasSoname && !d.hasVerneed {
 		return d, nil
 	}
-	str, err := x.dynStrtab(f, strtab, strsz, hasStrtab)
-	if err != nil {
-		return d, err
+	if hasStrtab {
+		str, _, err := x.mapVaddr(f, strtab, strsz, maxStrtabLen, "ELF DT_STRTAB")
+		if err != nil {
+			return d, err
+		}
+		d.str = str
 	}
-	if str == nil {
+	if d.str == nil {
 		// DT_STRTAB is not file-backed by any PT_LOAD (unusual); fall back
 		// to the section headers, which the standard library reads.
-		return elfDynamicFromSections(f, d.flags1)
+		dd, err := elfDynamicFromSections(f, d.flags1)
+		dd.verneed, dd.verneedNum, dd.hasVerneed = d.verneed, d.verneedNum, d.hasVerneed
+		return dd, err
 	}
 	for _, off := range needed {
-		if off < uint64(len(str)) {
-			d.needed = append(d.needed, cstring(str[off:]))
+		if off < uint64(len(d.str)) {
+			d.needed = append(d.needed, cstring(d.str[off:]))
 		}
 	}
-	if hasSoname && soname < uint64(len(str)) {
-		d.soname = cstring(str[soname:])
+	if hasSoname && soname < uint64(len(d.str)) {
+		d.soname = cstring(d.str[soname:])
 	}
 	if hasSoname && d.soname == "" {
 		d.soname = "?" // present but unreadable: still a shared object
@@ -173,12 +197,12 @@ scan:
 	return d, nil
 }
 
-// dynStrtab returns the dynamic string table, or nil when DT_STRTAB does not
-// map to file bytes through a PT_LOAD segment.
-func (x *elfFile) dynStrtab(f *elf.File, addr, size uint64, ok bool) ([]byte, error) {
-	if !ok {
-		return nil, nil
-	}
+// mapVaddr reads the file bytes behind virtual address addr through the
+// PT_LOAD that maps it: n bytes, or when n is 0 as much as the segment
+// holds, up to limit. An n over limit is an error rather than an
+// allocation. It returns nil when no PT_LOAD maps addr, and the file offset
+// it read from.
+func (x *elfFile) mapVaddr(f *elf.File, addr, n, limit uint64, what string) ([]byte, int64, error) {
 	for _, p := range f.Progs {
 		if p.Type != elf.PT_LOAD || addr < p.Vaddr || addr-p.Vaddr >= p.Filesz {
 			continue
@@ -187,21 +211,28 @@ func (x *elfFile) dynStrtab(f *elf.File, addr, size uint64, ok bool) ([]byte, er
 		if off < p.Off {
 			continue // offset overflows: not a real mapping
 		}
-		n := min(p.Filesz-(addr-p.Vaddr), maxStrtabLen)
-		if size > 0 {
-			n = min(n, size)
-		}
 		if off > uint64(x.size) {
-			return nil, atOffset("ELF DT_STRTAB", clampOff(off), errTruncated)
+			return nil, 0, atOffset(what, clampOff(off), errTruncated)
 		}
-		n = min(n, uint64(x.size)-off)
-		b, err := readAt(x.r, x.size, clampOff(off), n)
+		if n > limit {
+			return nil, 0, atOffset(what, clampOff(off), capError(n, limit))
+		}
+		rest := min(p.Filesz-(addr-p.Vaddr), uint64(x.size)-off)
+		if n == 0 {
+			n = min(rest, limit)
+		}
+		b, err := readAt(x.r, x.size, clampOff(off), min(n, rest))
 		if err != nil {
-			return nil, atOffset("ELF DT_STRTAB", clampOff(off), err)
+			return nil, 0, atOffset(what, clampOff(off), err)
 		}
-		return b, nil
+		return b, clampOff(off), nil
 	}
-	return nil, nil
+	return nil, 0, nil
+}
+
+// capError says a structure is larger than this package will read.
+func capError(n, limit uint64) error {
+	return fmt.Errorf("%d bytes exceeds the %d-byte limit", n, limit)
 }
 
 // elfDynamicFromSections reads DT_NEEDED and DT_SONAME through the section
@@ -258,163 +289,6 @@ func elfGOARCH(m elf.Machine, c elf.Class, bo binary.ByteOrder) string {
 		return pick(is64, "riscv64", "")
 	case elf.EM_S390:
 		return pick(is64, "s390x", "")
-	}
-	return ""
-}
-
-// elfNote is one entry of a PT_NOTE segment or SHT_NOTE section.
-type elfNote struct {
-	name string
-	typ  uint32
-	desc []byte
-	bo   binary.ByteOrder
-}
-
-// notes reads the note segments (or, for files without program headers,
-// note sections). Unreadable notes are skipped: they only inform GOOS.
-// Headers may all point at the same bytes, so the total read is capped.
-func (x *elfFile) notes(f *elf.File) []elfNote {
-	type region struct{ off, size, align uint64 }
-	var regions []region
-	for _, p := range f.Progs {
-		if p.Type == elf.PT_NOTE {
-			regions = append(regions, region{p.Off, p.Filesz, p.Align})
-		}
-	}
-	if len(f.Progs) == 0 {
-		for _, s := range f.Sections {
-			if s.Type == elf.SHT_NOTE {
-				regions = append(regions, region{s.Offset, s.Size, s.Addralign})
-			}
-		}
-	}
-	var all []elfNote
-	budget := uint64(maxNotesLen)
-	for _, r := range regions {
-		if budget == 0 {
-			break
-		}
-		n := min(r.size, budget)
-		if b, err := readAt(x.r, x.size, clampOff(r.off), n); err == nil {
-			budget -= n
-			all = append(all, parseNotes(b, f.ByteOrder, r.align)...)
-		}
-	}
-	return all
-}
-
-// parseNotes decodes ELF notes: namesz, descsz, type, then name and desc,
-// each padded to the segment alignment (4, or 8 for some 64-bit notes).
-func parseNotes(b []byte, bo binary.ByteOrder, align uint64) []elfNote {
-	if align != 8 {
-		align = 4
-	}
-	pad := func(n uint64) uint64 { return (n + align - 1) &^ (align - 1) }
-	var out []elfNote
-	for uint64(len(b)) >= 12 {
-		namesz, descsz := uint64(bo.Uint32(b)), uint64(bo.Uint32(b[4:]))
-		typ := bo.Uint32(b[8:])
-		rest := b[12:]
-		if pad(namesz) > uint64(len(rest)) || pad(descsz) > uint64(len(rest))-pad(namesz) {
-			break
-		}
-		name := cstring(rest[:namesz])
-		desc := rest[pad(namesz) : pad(namesz)+descsz]
-		out = append(out, elfNote{name: name, typ: typ, desc: desc, bo: bo})
-		b = rest[pad(namesz)+pad(descsz):]
-	}
-	return out
-}
-
-// elfGOOS infers the operating system from the ELF bytes, strongest evidence
-// first. It returns "" rather than guess: a static linux binary and a static
-// dragonfly one can be byte-for-byte indistinguishable in their headers.
-func elfGOOS(abi elf.OSABI, m elf.Machine, notes []elfNote, interp string) string {
-	if strings.HasPrefix(interp, "/system/bin/linker") {
-		return "android" // Android is Linux underneath, so check it first.
-	}
-	for _, n := range notes {
-		if goos := noteGOOS(n); goos != "" {
-			return goos
-		}
-	}
-	switch abi {
-	case elf.ELFOSABI_FREEBSD:
-		return "freebsd"
-	case elf.ELFOSABI_OPENBSD:
-		return "openbsd"
-	case elf.ELFOSABI_NETBSD:
-		return "netbsd"
-	case elf.ELFOSABI_SOLARIS:
-		return "solaris"
-	case elf.ELFOSABI_LINUX:
-		return "linux"
-	}
-	return interpGOOS(interp, m)
-}
-
-// noteGOOS recognises the OS identification notes. Go's ".note.go.buildid"
-// (owner "Go") and GNU build IDs say nothing about the OS.
-func noteGOOS(n elfNote) string {
-	switch n.name {
-	case "NetBSD":
-		if n.typ == 1 { // NT_NETBSD_IDENT; NetBSD also has PaX and other notes
-			return "netbsd"
-		}
-	case "OpenBSD":
-		return "openbsd"
-	case "FreeBSD":
-		return "freebsd"
-	case "DragonFly":
-		return "dragonfly"
-	case "Android":
-		return "android"
-	case "GNU":
-		if n.typ == 1 && len(n.desc) >= 4 { // NT_GNU_ABI_TAG: desc[0] is the OS
-			switch n.bo.Uint32(n.desc) {
-			case 0:
-				return "linux"
-			case 2:
-				return "solaris"
-			case 3:
-				return "freebsd"
-			case 4:
-				return "netbsd"
-			}
-		}
-	}
-	return ""
-}
-
-// interpGOOS maps well-known dynamic loader paths to an OS. Solaris and
-// illumos share loaders, so this says "solaris"; build info can correct it.
-func interpGOOS(interp string, m elf.Machine) string {
-	switch {
-	case interp == "":
-		return ""
-	case interp == "/usr/libexec/ld.so":
-		return "openbsd"
-	case interp == "/libexec/ld-elf.so.1" || interp == "/usr/libexec/ld-elf.so.1":
-		return "freebsd"
-	case interp == "/usr/libexec/ld-elf.so.2":
-		return "dragonfly"
-	case interp == "/usr/libexec/ld.elf_so" || interp == "/libexec/ld.elf_so":
-		return "netbsd"
-	case strings.HasPrefix(interp, "/lib/ld-linux"), strings.HasPrefix(interp, "/lib64/ld-linux"),
-		strings.HasPrefix(interp, "/lib/ld-musl-"), strings.HasPrefix(interp, "/lib64/ld64.so."):
-		return "linux"
-	case interp == "/usr/lib/ld.so.1", interp == "/usr/lib/amd64/ld.so.1", interp == "/lib/amd64/ld.so.1",
-		interp == "/usr/lib/64/ld.so.1", interp == "/lib/64/ld.so.1", interp == "/usr/lib/sparcv9/ld.so.1":
-		return "solaris"
-	case interp == "/lib/ld.so.1":
-		// glibc's loader on MIPS, PowerPC and RISC-V, but Solaris's on x86
-		// and SPARC: the machine decides.
-		switch m {
-		case elf.EM_MIPS, elf.EM_PPC, elf.EM_PPC64, elf.EM_RISCV:
-			return "linux"
-		case elf.EM_386, elf.EM_SPARC, elf.EM_SPARCV9, elf.EM_X86_64:
-			return "solaris"
-		}
 	}
 	return ""
 }

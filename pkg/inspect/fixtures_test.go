@@ -52,6 +52,11 @@ var fixtures = map[string]fixture{
 	"js-wasm":                      {goos: "js", goarch: "wasm", pkg: "hello"},
 	"wasip1-wasm":                  {goos: "wasip1", goarch: "wasm", pkg: "hello"},
 	"aix-ppc64":                    {goos: "aix", goarch: "ppc64", pkg: "hello"},
+	"linux-amd64-stripped":         {goos: "linux", goarch: "amd64", pkg: "hello", args: []string{"-ldflags=-s -w"}},
+	"windows-amd64-gui":            {goos: "windows", goarch: "amd64", pkg: "hello", args: []string{"-ldflags=-H windowsgui"}},
+	"solaris-amd64":                {goos: "solaris", goarch: "amd64", pkg: "hello"},
+	"android-arm64":                {goos: "android", goarch: "arm64", pkg: "hello"},
+	"wasip1-wasm-stripped":         {goos: "wasip1", goarch: "wasm", pkg: "hello", args: []string{"-ldflags=-s -w"}},
 }
 
 // The fixture programs. hello uses only println so cross builds compile
@@ -86,8 +91,10 @@ var errSkipFixture = errors.New("cannot build here")
 // fixtureEnv is the toolchain and the shared module directory.
 type fixtureEnv struct{ goBin, dir string }
 
-// fixtureTmp remembers the module directory so TestMain can remove it.
-var fixtureTmp atomic.Value
+// fixtureTmp, cFixtureTmp and benchTmp remember the temporary directories
+// of the Go fixtures, the C fixtures and the benchmark so TestMain can
+// remove them.
+var fixtureTmp, cFixtureTmp, benchTmp atomic.Value
 
 var fixtureModule = sync.OnceValues(func() (fixtureEnv, error) {
 	goBin, err := exec.LookPath("go")
@@ -171,8 +178,10 @@ func buildFixture(name string, fx fixture) (string, error) {
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if dir, ok := fixtureTmp.Load().(string); ok {
-		os.RemoveAll(dir)
+	for _, v := range []*atomic.Value{&fixtureTmp, &cFixtureTmp, &benchTmp} {
+		if dir, ok := v.Load().(string); ok {
+			os.RemoveAll(dir)
+		}
 	}
 	os.Exit(code)
 }

@@ -35,6 +35,20 @@ func FuzzRead(f *testing.F) {
 		{0xca, 0xfe, 0xba, 0xbe, 0x00, 0x00, 0x00, 0x3d},
 		{0xca, 0xfe, 0xba, 0xbf, 0x00, 0x00, 0x00, 0x01},
 		{},
+		// Symbol versioning, notes, and the other per-format fields.
+		withSections(buildELF(dynamicSpec), glibcSections()),
+		withSections(buildELF(elfSpec{typ: elf.ET_DYN, needed: []string{"libstdc++.so.6"}}), elfSections{
+			needs:  []synthNeed{{"libstdc++.so.6", []synthVer{{"GLIBCXX_3.4.21", 2}, {"CXXABI_1.3", 3}}}, {"libgcc_s.so.1", []synthVer{{"GCC_3.0", 4}}}},
+			syms:   []synthSym{{name: "_ZSt4cout", index: 2}, {name: "_Unwind_Resume", index: 4}, {name: "f", index: 3, defined: true}},
+			symtab: true, extra: []string{".debug_info"},
+		}),
+		buildELF(elfSpec{notes: []elfNote{{name: "GNU", typ: ntGNUBuildID, desc: []byte{1, 2, 3, 4}}, {name: "Go", typ: ntGoBuildID, desc: []byte("a/b")}, {name: "GNU", typ: ntGNUABITag, desc: make([]byte, 16)}}}),
+		buildMachO(machoSpec{platform: 1, minos: 0xc0000, sdk: 0xe0000, uuid: make([]byte, 16), minCmd: lcVersionMinMacOSX, minVer: [2]uint32{0xa0d00, 0xa0e00},
+			dylibs: map[uint32][]string{lcLoadDylib: {libSystem, "@rpath/libfoo.dylib"}}}),
+		buildPE(peSpec{machine: 0x8664, chars: 0x22, dllChars: 0x4160, subsystem: 2, osVersion: [2]uint16{6, 1},
+			imports: [][2]string{{"msvcrt.dll", "printf"}, {"libwinpthread-1.dll", "pthread_create"}}}),
+		wasmModule(wasmFuncImports("wasi_snapshot_preview1"), wasmSection(0, append(wasmName("name"), 0)),
+			wasmSection(0, append(wasmName("go:buildid"), "\xff Go build ID: \"a/b\"\n \xff"...))),
 	}
 	for _, s := range seeds {
 		f.Add(s)
@@ -52,5 +66,41 @@ func FuzzRead(f *testing.F) {
 		for i := range info.Slices {
 			checkInfo(t, &info.Slices[i], info.Slices[i].Size)
 		}
+	})
+}
+
+// FuzzVerneed drives the version-need decoder directly, with any table,
+// string table and entry count: it must stop, and never return more
+// entries than the table can hold.
+//
+//	go test -fuzz=FuzzVerneed -fuzztime=30s ./pkg/inspect/
+func FuzzVerneed(f *testing.F) {
+	b := withSections(buildELF(dynamicSpec), glibcSections())
+	ef, err := elf.NewFile(bytes.NewReader(b))
+	if err != nil {
+		f.Fatal(err)
+	}
+	vn, str := ef.SectionByType(elf.SHT_GNU_VERNEED), ef.Section(".dynstr")
+	vnData, _ := vn.Data()
+	strData, _ := str.Data()
+	f.Add(vnData, strData, uint64(vn.Info), false)
+	f.Add(vnData, strData, uint64(0), true)
+	f.Add([]byte{1, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 16, 0, 0, 0}, []byte("\x00libc.so.6\x00"), uint64(0), false)
+	f.Fuzz(func(t *testing.T, table, strtabBytes []byte, count uint64, bigEndian bool) {
+		var bo binary.ByteOrder = binary.LittleEndian
+		if bigEndian {
+			bo = binary.BigEndian
+		}
+		entries, err := parseVerneed(table, bo, newStrtab(strtabBytes), count, 0x1000)
+		if err != nil {
+			if !strings.Contains(err.Error(), "at offset 0x") {
+				t.Fatalf("error without an offset: %v", err)
+			}
+			return
+		}
+		if max := len(table) / 16; len(entries) > max {
+			t.Fatalf("%d entries from a %d-byte table", len(entries), len(table))
+		}
+		_ = versionNeeds(entries, nil)
 	})
 }

@@ -1,6 +1,9 @@
 // Package inspect identifies a compiled binary by its bytes alone and
 // reports what it is: its format, target GOOS/GOARCH, how it links, what it
-// needs at load time and the Go build information embedded in it.
+// needs at load time (and whether that ships with the OS), the oldest glibc
+// or OS release it runs on, whether it is stripped, its build IDs and hash,
+// and the Go build information embedded in it. docs/linkage.md gives every
+// rule.
 //
 // portmatrix builds one program for many GOOS/GOARCH targets; this package
 // is how it proves what came out. It never executes the file it inspects.
@@ -12,8 +15,10 @@ package inspect
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"debug/buildinfo"
 	"encoding/binary"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -21,6 +26,7 @@ import (
 	"math"
 	"os"
 	"runtime"
+	"runtime/debug"
 	"slices"
 	"strings"
 )
@@ -71,6 +77,7 @@ const (
 
 // Info is what the bytes of one binary say. It exists so a build report can
 // state facts about an artifact rather than repeat what was asked for.
+// docs/linkage.md describes every field and the rule behind it.
 type Info struct {
 	Path        string   `json:"path"`
 	Format      Format   `json:"format"`
@@ -82,18 +89,66 @@ type Info struct {
 	Needed      []string `json:"needed,omitempty"` // ELF DT_NEEDED, Mach-O LC_LOAD_DYLIB (+weak/reexport), PE DLL names, wasm import module names; sorted, deduplicated
 	PIE         bool     `json:"pie"`
 	Size        int64    `json:"size"`
-	Go          *GoInfo  `json:"go,omitempty"`     // nil when the file has no Go build info
-	Slices      []Info   `json:"slices,omitempty"` // fat Mach-O: one Info per architecture slice
+	SHA256      string   `json:"sha256"`                // hex SHA-256 of the whole file (of the slice, for a fat slice)
+	Stripped    bool     `json:"stripped"`              // no symbol table (see docs/linkage.md for each format's test)
+	DWARF       bool     `json:"dwarf"`                 // DWARF debug info (.debug_info or .zdebug_info) present
+	BuildID     string   `json:"build_id,omitempty"`    // ELF: GNU build-id note, hex; Mach-O: LC_UUID
+	GoBuildID   string   `json:"go_build_id,omitempty"` // the Go toolchain's build ID
+
+	Libc           string    `json:"libc,omitempty"`      // glibc, musl, bionic, libSystem, msvcrt, ucrt, libc; "" when no C runtime is used
+	Libraries      []Library `json:"libraries,omitempty"` // Needed, classified; same order as Needed
+	SystemLibsOnly bool      `json:"system_libs_only"`    // every needed library ships with the OS (true when nothing is needed)
+
+	MaxGlibc     string        `json:"max_glibc,omitempty"`     // highest GLIBC_x.y required (ELF .gnu.version_r), e.g. "2.34"
+	GlibcSymbols []string      `json:"glibc_symbols,omitempty"` // imported symbols bound to GLIBC_<MaxGlibc>, sorted
+	VersionNeeds []VersionNeed `json:"version_needs,omitempty"` // every (library, version) needed, by library then version
+	MaxGLIBCXX   string        `json:"max_glibcxx,omitempty"`   // highest GLIBCXX_ version required
+	MaxCXXABI    string        `json:"max_cxxabi,omitempty"`    // highest CXXABI_ version required
+	MaxGCC       string        `json:"max_gcc,omitempty"`       // highest GCC_ version required (libgcc_s)
+
+	MinOS            string     `json:"min_os,omitempty"`            // Mach-O minos; PE operating system version
+	SDK              string     `json:"sdk,omitempty"`               // Mach-O SDK version
+	Subsystem        string     `json:"subsystem,omitempty"`         // PE subsystem: console, windows, efi-application, ...
+	SubsystemVersion string     `json:"subsystem_version,omitempty"` // PE subsystem version, e.g. "6.1"
+	Hardening        *Hardening `json:"hardening,omitempty"`         // PE DllCharacteristics; nil for other formats
+
+	Go     *GoInfo `json:"go,omitempty"`     // nil when the file has no Go build info
+	Slices []Info  `json:"slices,omitempty"` // fat Mach-O: one Info per architecture slice
+}
+
+// Library is one needed library and whether it belongs to the operating
+// system, so a report can say what must be shipped next to a binary.
+type Library struct {
+	Name   string `json:"name"`
+	System bool   `json:"system"`
+}
+
+// VersionNeed is one symbol version an ELF file requires from a library:
+// the loader refuses to start the program on a system that lacks it.
+type VersionNeed struct {
+	Library string   `json:"library"`
+	Version string   `json:"version"`           // "GLIBC_2.34"
+	Symbols []string `json:"symbols,omitempty"` // imported symbols bound to this version, sorted
+}
+
+// Hardening is what the PE DllCharacteristics promise.
+type Hardening struct {
+	ASLR          bool `json:"aslr"` // IMAGE_DLLCHARACTERISTICS_DYNAMIC_BASE
+	HighEntropyVA bool `json:"high_entropy_va"`
+	NX            bool `json:"nx"`  // NX_COMPAT
+	CFG           bool `json:"cfg"` // GUARD_CF
 }
 
 // GoInfo is the Go build information embedded in the binary (debug/buildinfo).
 // It is reported so the requested build settings can be checked against
 // what the toolchain actually recorded.
 type GoInfo struct {
-	GoVersion string            `json:"go_version"`
-	Path      string            `json:"path"`        // main package path
-	Main      string            `json:"main_module"` // main module path
-	Settings  map[string]string `json:"settings"`    // CGO_ENABLED, -ldflags, GOOS, GOARCH, GOAMD64, -buildmode, -tags, -trimpath, ...
+	GoVersion   string            `json:"go_version"`
+	Path        string            `json:"path"`                   // main package path
+	Main        string            `json:"main_module"`            // main module path
+	MainVersion string            `json:"main_version,omitempty"` // main module version: "(devel)", a tag, or a pseudo-version
+	Deps        int               `json:"deps"`                   // number of dependency modules
+	Settings    map[string]string `json:"settings"`               // CGO_ENABLED, -ldflags, GOOS, GOARCH, GOAMD64, -buildmode, -tags, -trimpath, ...
 }
 
 // File opens the binary at path and inspects it with Read, so callers with a
@@ -111,7 +166,7 @@ func File(path string) (*Info, error) {
 	if !st.Mode().IsRegular() {
 		return nil, fmt.Errorf("inspect: %s: not a regular file (%s)", path, st.Mode().Type())
 	}
-	return Read(f, st.Size(), path)
+	return Read(newBlockReader(f, st.Size()), st.Size(), path)
 }
 
 // wrapOpenErr avoids naming the path twice: *fs.PathError already does.
@@ -158,8 +213,35 @@ func read(r io.ReaderAt, size int64, name string) (*Info, error) {
 	if err := x.describe(info); err != nil {
 		return nil, err
 	}
-	info.Needed = sortedUnique(info.Needed)
+	finish(info)
+	sum, err := fileSHA256(r, size)
+	if err != nil {
+		return nil, err
+	}
+	info.SHA256 = sum
 	return info, nil
+}
+
+// finish derives the fields every format shares from what describe found:
+// Needed sorted and unique, then classified into Libraries.
+func finish(info *Info) {
+	info.Needed = sortedUnique(info.Needed)
+	info.Libraries = classifyLibraries(info.GOOS, info.Needed)
+	info.SystemLibsOnly = true
+	for _, l := range info.Libraries {
+		info.SystemLibsOnly = info.SystemLibsOnly && l.System
+	}
+}
+
+// fileSHA256 hashes size bytes of r by streaming them through a fixed
+// buffer, so a large file is never held in memory.
+func fileSHA256(r io.ReaderAt, size int64) (string, error) {
+	h := sha256.New()
+	n, err := io.Copy(h, io.NewSectionReader(r, 0, size))
+	if err != nil || n != size {
+		return "", atOffset("hashing", n, truncated(err))
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // binaryFile is what each format implements: one small type per format,
@@ -187,7 +269,7 @@ func sniff(r io.ReaderAt, size int64, ident []byte) (binaryFile, error) {
 	case hasPlan9Magic(ident):
 		return &plan9File{r: r, size: size}, nil
 	}
-	return nil, fmt.Errorf("unrecognised binary format (magic % x)", ident[:min(len(ident), 8)])
+	return nil, fmt.Errorf("%w (magic % x)", ErrUnknownFormat, ident[:min(len(ident), 8)])
 }
 
 // goInfo reads the embedded Go build information. A file without it (not a
@@ -204,7 +286,13 @@ func goInfo(r io.ReaderAt) (gi *GoInfo) {
 	if err != nil {
 		return nil
 	}
-	gi = &GoInfo{GoVersion: bi.GoVersion, Path: bi.Path, Main: bi.Main.Path, Settings: map[string]string{}}
+	return newGoInfo(bi)
+}
+
+// newGoInfo copies what reports use out of a parsed build info.
+func newGoInfo(bi *debug.BuildInfo) *GoInfo {
+	gi := &GoInfo{GoVersion: bi.GoVersion, Path: bi.Path, Main: bi.Main.Path, MainVersion: bi.Main.Version,
+		Deps: len(bi.Deps), Settings: map[string]string{}}
 	for _, s := range bi.Settings {
 		gi.Settings[s.Key] = s.Value
 	}
@@ -232,6 +320,11 @@ func sortedUnique(names []string) []string {
 
 // errTruncated is the cause of every short read, so messages stay uniform.
 var errTruncated = errors.New("truncated")
+
+// ErrUnknownFormat is returned (wrapped) for a file whose first bytes are
+// not those of any executable format Go emits, so that a directory walk can
+// pass over READMEs and checksum files while still reporting broken binaries.
+var ErrUnknownFormat = errors.New("unrecognised binary format")
 
 // truncated maps the short-read errors of io.ReaderAt to errTruncated and
 // keeps any other I/O error as it is.

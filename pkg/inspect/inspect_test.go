@@ -316,4 +316,39 @@ func checkInfo(t testing.TB, info *Info, size int64) {
 	if info.Linkage != LinkageUnknown && info.LinkageRule == "" {
 		t.Fatalf("linkage %q without a rule", info.Linkage)
 	}
+	if len(info.SHA256) != 64 || strings.Trim(info.SHA256, "0123456789abcdef") != "" {
+		t.Fatalf("bad sha256 %q", info.SHA256)
+	}
+	if len(info.Libraries) != len(info.Needed) {
+		t.Fatalf("Libraries %v do not match Needed %q", info.Libraries, info.Needed)
+	}
+	allSystem := true
+	for i, l := range info.Libraries {
+		if l.Name != info.Needed[i] || l.System != IsSystemLibrary(info.GOOS, l.Name) {
+			t.Fatalf("Libraries[%d] = %+v for %q on %q", i, l, info.Needed[i], info.GOOS)
+		}
+		allSystem = allSystem && l.System
+	}
+	if info.SystemLibsOnly != allSystem {
+		t.Fatalf("SystemLibsOnly %v with libraries %v", info.SystemLibsOnly, info.Libraries)
+	}
+	var versions []string
+	for i, v := range info.VersionNeeds {
+		versions = append(versions, v.Version)
+		if i > 0 {
+			p := info.VersionNeeds[i-1]
+			if p.Library > v.Library || (p.Library == v.Library && CompareVersions(p.Version, v.Version) > 0) {
+				t.Fatalf("VersionNeeds not sorted: %+v before %+v", p, v)
+			}
+		}
+		if !slices.IsSorted(v.Symbols) {
+			t.Fatalf("symbols of %s not sorted: %q", v.Version, v.Symbols)
+		}
+	}
+	if got := versionFloor(versions, "GLIBC_"); got != info.MaxGlibc {
+		t.Fatalf("MaxGlibc %q, but the highest GLIBC_ version needed is %q", info.MaxGlibc, got)
+	}
+	if !slices.IsSorted(info.GlibcSymbols) || (info.MaxGlibc == "" && len(info.GlibcSymbols) > 0) {
+		t.Fatalf("GlibcSymbols %q with MaxGlibc %q", info.GlibcSymbols, info.MaxGlibc)
+	}
 }

@@ -16,8 +16,11 @@ const (
 	lcReexportDylib    = 0x1f | lcReqDyld
 	lcLazyLoadDylib    = 0x20
 	lcLoadUpwardDylib  = 0x23 | lcReqDyld
+	lcUUID             = 0x1b
 	lcVersionMinMacOSX = 0x24
 	lcVersionMinIOS    = 0x25
+	lcVersionMinTVOS   = 0x2f
+	lcVersionMinWatch  = 0x30
 	lcBuildVersion     = 0x32
 
 	platformIOS          = 2
@@ -41,6 +44,9 @@ type machoFile struct {
 func (x *machoFile) format() Format { return FormatMachO }
 
 func (x *machoFile) describe(info *Info) error {
+	if err := x.checkHeader(); err != nil {
+		return err
+	}
 	f, err := macho.NewFile(x.r)
 	if err != nil {
 		return malformed("Mach-O", err)
@@ -71,15 +77,35 @@ func (x *machoFile) describe(info *Info) error {
 			dylinker = true
 			info.Interpreter = name
 		case lcBuildVersion:
-			if len(raw) >= 12 {
+			// platform, minos, sdk, then build tool entries.
+			if len(raw) >= 20 {
 				if p := f.ByteOrder.Uint32(raw[8:]); p == platformIOS || p == platformIOSSimulator {
 					info.GOOS = "ios"
 				}
+				info.MinOS, info.SDK = machoVersion(f.ByteOrder.Uint32(raw[12:])), machoVersion(f.ByteOrder.Uint32(raw[16:]))
 			}
-		case lcVersionMinIOS:
-			info.GOOS = "ios"
+		case lcVersionMinMacOSX, lcVersionMinIOS, lcVersionMinTVOS, lcVersionMinWatch:
+			if cmd == lcVersionMinIOS {
+				info.GOOS = "ios"
+			}
+			// version, sdk. LC_BUILD_VERSION, when also present, wins.
+			if len(raw) >= 16 && info.MinOS == "" {
+				info.MinOS, info.SDK = machoVersion(f.ByteOrder.Uint32(raw[8:])), machoVersion(f.ByteOrder.Uint32(raw[12:]))
+			}
+		case lcUUID:
+			if len(raw) >= 24 {
+				info.BuildID = formatUUID(raw[8:24])
+			}
 		}
 	}
+	info.Stripped = machoStripped(f.Symtab)
+	for _, s := range f.Sections {
+		info.DWARF = info.DWARF || s.Name == "__debug_info" || s.Name == "__zdebug_info"
+	}
+	if s := f.Section("__text"); s != nil && s.Seg == "__TEXT" {
+		info.GoBuildID = scanGoBuildID(x.r, x.size, int64(s.Offset), s.Size)
+	}
+	info.Libc = machoLibc(info.Needed)
 	info.Linkage, info.LinkageRule = machoLinkage(f.Type, dylinker, len(info.Needed))
 
 	info.Go = goInfo(x.r)
@@ -90,6 +116,67 @@ func (x *machoFile) describe(info *Info) error {
 		info.GOARCH = info.Go.setting("GOARCH")
 	}
 	return nil
+}
+
+// maxLoadCommands caps sizeofcmds; real binaries have a few KiB.
+const maxLoadCommands = 4 << 20
+
+// checkHeader refuses load command counts and areas that cannot be real
+// (larger than the file, or than maxLoadCommands) before debug/macho
+// allocates for them.
+func (x *machoFile) checkHeader() error {
+	hdr, err := readAt(x.r, x.size, 0, 28)
+	if err != nil {
+		return nil // debug/macho reports the short header
+	}
+	var bo binary.ByteOrder = binary.LittleEndian
+	if binary.BigEndian.Uint32(hdr) == macho.Magic32 || binary.BigEndian.Uint32(hdr) == macho.Magic64 {
+		bo = binary.BigEndian
+	}
+	hdrLen := uint64(28)
+	if bo.Uint32(hdr) == macho.Magic64 {
+		hdrLen = 32
+	}
+	ncmds, sizeofcmds := uint64(bo.Uint32(hdr[16:])), uint64(bo.Uint32(hdr[20:]))
+	switch {
+	case ncmds > sizeofcmds/8: // every load command has at least cmd and cmdsize
+		return atOffset("Mach-O header ncmds", 16, fmt.Sprintf("%d load commands cannot fit in %d bytes", ncmds, sizeofcmds))
+	case sizeofcmds > maxLoadCommands:
+		return atOffset("Mach-O header sizeofcmds", 20, capError(sizeofcmds, maxLoadCommands))
+	case uint64(x.size) < hdrLen || sizeofcmds > uint64(x.size)-hdrLen:
+		return atOffset("Mach-O load commands", int64(hdrLen), fmt.Sprintf("%d bytes do not fit in the %d-byte file", sizeofcmds, x.size))
+	}
+	return nil
+}
+
+// machoVersion renders a packed X.Y.Z version (xxxx.yy.zz nibbles, as in
+// mach-o/loader.h) as "12.0" or "10.15.4".
+func machoVersion(v uint32) string {
+	if v&0xff != 0 {
+		return fmt.Sprintf("%d.%d.%d", v>>16, v>>8&0xff, v&0xff)
+	}
+	return fmt.Sprintf("%d.%d", v>>16, v>>8&0xff)
+}
+
+// formatUUID renders 16 bytes the way Apple's tools print an LC_UUID.
+func formatUUID(b []byte) string {
+	return fmt.Sprintf("%X-%X-%X-%X-%X", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}
+
+// machoStripped: a stripped Mach-O keeps only the external symbols dyld
+// needs (undefined imports, and for strip(1) the exported ones); local
+// symbols or debugging (stab) entries mean it was not stripped.
+func machoStripped(st *macho.Symtab) bool {
+	if st == nil {
+		return true
+	}
+	const nStab, nExt = 0xe0, 0x01
+	for _, s := range st.Syms {
+		if s.Type&nStab != 0 || s.Type&nExt == 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // lcString reads the lc_str at the offset stored at raw[8:12], as used by
@@ -125,145 +212,4 @@ func machoLinkage(t macho.Type, dylinker bool, ndylibs int) (Linkage, string) {
 		return LinkageUnknown, "MH_OBJECT is a relocatable object, not a linked program"
 	}
 	return LinkageUnknown, fmt.Sprintf("Mach-O file type %#x is not an executable or library", uint32(t))
-}
-
-// Fat (universal) Mach-O headers are always big-endian.
-const (
-	fatMagic32  = 0xcafebabe
-	fatMagic64  = 0xcafebabf
-	maxFatArchs = 20 // Java class files share 0xcafebabe; their "count" is >= 45
-)
-
-// fatFile inspects a universal binary: a table of thin Mach-O slices.
-type fatFile struct {
-	r      io.ReaderAt
-	size   int64
-	is64   bool
-	narchs uint32
-}
-
-func newFatFile(r io.ReaderAt, size int64, ident []byte) (binaryFile, error) {
-	if len(ident) < 8 {
-		return nil, fmt.Errorf("fat Mach-O header: %w", errTruncated)
-	}
-	magic, n := binary.BigEndian.Uint32(ident), binary.BigEndian.Uint32(ident[4:])
-	if n == 0 || n >= maxFatArchs {
-		// A Java class file has minor and major version here; major >= 45.
-		return nil, fmt.Errorf("unrecognised binary format (magic % x): %#x with %d architectures is not a fat Mach-O (Java class files share this magic)",
-			ident[:8], magic, n)
-	}
-	return &fatFile{r: r, size: size, is64: magic == fatMagic64, narchs: n}, nil
-}
-
-func (x *fatFile) format() Format { return FormatMachOFat }
-
-func (x *fatFile) describe(info *Info) error {
-	entSize := uint64(20)
-	if x.is64 {
-		entSize = 32
-	}
-	table, err := readAt(x.r, x.size, 8, uint64(x.narchs)*entSize)
-	if err != nil {
-		return atOffset("fat Mach-O architecture table", 8, err)
-	}
-	for i := range uint64(x.narchs) {
-		e := table[i*entSize:]
-		cpu := macho.Cpu(binary.BigEndian.Uint32(e))
-		var off, size uint64
-		if x.is64 {
-			off, size = binary.BigEndian.Uint64(e[8:]), binary.BigEndian.Uint64(e[16:])
-		} else {
-			off, size = uint64(binary.BigEndian.Uint32(e[8:])), uint64(binary.BigEndian.Uint32(e[12:]))
-		}
-		where := fmt.Sprintf("fat Mach-O slice %d (%v)", i, cpu)
-		if off > uint64(x.size) || size > uint64(x.size)-off || size == 0 {
-			return atOffset(where, clampOff(off), fmt.Sprintf("%d bytes do not fit in the %d-byte file", size, x.size))
-		}
-		sr := io.NewSectionReader(x.r, int64(off), int64(size))
-		slice := Info{Path: info.Path, Format: FormatMachO, Size: int64(size), Linkage: LinkageUnknown}
-		magic := make([]byte, 4)
-		if _, err := sr.ReadAt(magic, 0); err != nil {
-			return atOffset(where, int64(off), truncated(err))
-		}
-		if m := binary.LittleEndian.Uint32(magic); m != macho.Magic32 && m != macho.Magic64 &&
-			binary.BigEndian.Uint32(magic) != macho.Magic32 && binary.BigEndian.Uint32(magic) != macho.Magic64 {
-			return atOffset(where, int64(off), fmt.Sprintf("not a thin Mach-O (magic % x)", magic))
-		}
-		if err := (&machoFile{r: sr, size: int64(size)}).describe(&slice); err != nil {
-			return atOffset(where, int64(off), err)
-		}
-		slice.Needed = sortedUnique(slice.Needed)
-		info.Slices = append(info.Slices, slice)
-	}
-	mergeSlices(info)
-	return nil
-}
-
-// linkageRank orders verdicts from best to worst for a fat file's summary.
-var linkageRank = map[Linkage]int{
-	LinkageStatic: 0, LinkageStaticPIE: 1, LinkageDynamic: 2, LinkageShared: 3, LinkageUnknown: 4,
-}
-
-// mergeSlices summarises the slices at the top level: common GOOS, GOARCH
-// only for a single slice, the worst linkage, the union of Needed, PIE only
-// if every slice is, and the Go build info fields all slices agree on.
-func mergeSlices(info *Info) {
-	if len(info.Slices) == 0 {
-		return
-	}
-	first := info.Slices[0]
-	info.GOOS, info.Interpreter, info.PIE = first.GOOS, first.Interpreter, true
-	worst := first
-	for _, s := range info.Slices {
-		if s.GOOS != info.GOOS {
-			info.GOOS = ""
-		}
-		if s.Interpreter != info.Interpreter {
-			info.Interpreter = ""
-		}
-		info.PIE = info.PIE && s.PIE
-		info.Needed = append(info.Needed, s.Needed...)
-		if linkageRank[s.Linkage] > linkageRank[worst.Linkage] {
-			worst = s
-		}
-	}
-	if len(info.Slices) == 1 {
-		info.GOARCH = first.GOARCH
-	}
-	info.Linkage = worst.Linkage
-	info.LinkageRule = fmt.Sprintf("worst of %d slices: %s (%s)", len(info.Slices), worst.LinkageRule, orUnknown(worst.GOARCH))
-	info.Go = commonGoInfo(info.Slices)
-}
-
-// commonGoInfo keeps the build info the slices agree on; settings that
-// differ per slice (GOARCH, GOAMD64, ...) are dropped. nil if any slice has
-// none or the slices disagree on the program itself.
-func commonGoInfo(slices []Info) *GoInfo {
-	first := slices[0].Go
-	if first == nil {
-		return nil
-	}
-	out := &GoInfo{GoVersion: first.GoVersion, Path: first.Path, Main: first.Main, Settings: map[string]string{}}
-	for k, v := range first.Settings {
-		out.Settings[k] = v
-	}
-	for _, s := range slices[1:] {
-		g := s.Go
-		if g == nil || g.GoVersion != out.GoVersion || g.Path != out.Path || g.Main != out.Main {
-			return nil
-		}
-		for k, v := range out.Settings {
-			if g.Settings[k] != v {
-				delete(out.Settings, k)
-			}
-		}
-	}
-	return out
-}
-
-func orUnknown(s string) string {
-	if s == "" {
-		return "unknown arch"
-	}
-	return s
 }

@@ -36,14 +36,40 @@ func (x *peFile) describe(info *Info) error {
 	}
 	info.GOOS = "windows"
 	info.GOARCH = peArch[f.Machine]
-	var dllChars uint16
+	var dllChars, subsystem uint16
+	var osVer, subVer [2]uint16
 	switch oh := f.OptionalHeader.(type) {
 	case *pe.OptionalHeader32:
-		dllChars = oh.DllCharacteristics
+		dllChars, subsystem = oh.DllCharacteristics, oh.Subsystem
+		osVer = [2]uint16{oh.MajorOperatingSystemVersion, oh.MinorOperatingSystemVersion}
+		subVer = [2]uint16{oh.MajorSubsystemVersion, oh.MinorSubsystemVersion}
 	case *pe.OptionalHeader64:
-		dllChars = oh.DllCharacteristics
+		dllChars, subsystem = oh.DllCharacteristics, oh.Subsystem
+		osVer = [2]uint16{oh.MajorOperatingSystemVersion, oh.MinorOperatingSystemVersion}
+		subVer = [2]uint16{oh.MajorSubsystemVersion, oh.MinorSubsystemVersion}
 	}
 	info.PIE = dllChars&pe.IMAGE_DLLCHARACTERISTICS_DYNAMIC_BASE != 0
+	if f.OptionalHeader != nil {
+		info.MinOS = fmt.Sprintf("%d.%d", osVer[0], osVer[1])
+		info.Subsystem = peSubsystems[subsystem]
+		if info.Subsystem == "" && subsystem != pe.IMAGE_SUBSYSTEM_UNKNOWN {
+			info.Subsystem = fmt.Sprintf("unknown-%d", subsystem)
+		}
+		info.SubsystemVersion = fmt.Sprintf("%d.%d", subVer[0], subVer[1])
+		info.Hardening = &Hardening{
+			ASLR:          dllChars&pe.IMAGE_DLLCHARACTERISTICS_DYNAMIC_BASE != 0,
+			HighEntropyVA: dllChars&pe.IMAGE_DLLCHARACTERISTICS_HIGH_ENTROPY_VA != 0,
+			NX:            dllChars&pe.IMAGE_DLLCHARACTERISTICS_NX_COMPAT != 0,
+			CFG:           dllChars&pe.IMAGE_DLLCHARACTERISTICS_GUARD_CF != 0,
+		}
+	}
+	info.Stripped = f.NumberOfSymbols == 0
+	for _, s := range f.Sections {
+		info.DWARF = info.DWARF || s.Name == ".debug_info" || s.Name == ".zdebug_info"
+		if s.Name == ".text" && info.GoBuildID == "" {
+			info.GoBuildID = scanGoBuildID(x.r, x.size, int64(s.Offset), uint64(s.Size))
+		}
+	}
 
 	if err := x.checkImportCost(f); err != nil {
 		return err
@@ -56,8 +82,26 @@ func (x *peFile) describe(info *Info) error {
 	}
 	info.Needed = dllNames(syms)
 	info.Linkage, info.LinkageRule = peLinkage(f.Characteristics, len(info.Needed))
+	info.Libc = peLibc(info.Needed)
 	info.Go = goInfo(x.r)
 	return nil
+}
+
+// peSubsystems names the IMAGE_SUBSYSTEM_* values of the optional header.
+var peSubsystems = map[uint16]string{
+	pe.IMAGE_SUBSYSTEM_NATIVE:                   "native",
+	pe.IMAGE_SUBSYSTEM_WINDOWS_GUI:              "windows",
+	pe.IMAGE_SUBSYSTEM_WINDOWS_CUI:              "console",
+	pe.IMAGE_SUBSYSTEM_OS2_CUI:                  "os2-console",
+	pe.IMAGE_SUBSYSTEM_POSIX_CUI:                "posix-console",
+	pe.IMAGE_SUBSYSTEM_NATIVE_WINDOWS:           "native-windows",
+	pe.IMAGE_SUBSYSTEM_WINDOWS_CE_GUI:           "windows-ce",
+	pe.IMAGE_SUBSYSTEM_EFI_APPLICATION:          "efi-application",
+	pe.IMAGE_SUBSYSTEM_EFI_BOOT_SERVICE_DRIVER:  "efi-boot-service-driver",
+	pe.IMAGE_SUBSYSTEM_EFI_RUNTIME_DRIVER:       "efi-runtime-driver",
+	pe.IMAGE_SUBSYSTEM_EFI_ROM:                  "efi-rom",
+	pe.IMAGE_SUBSYSTEM_XBOX:                     "xbox",
+	pe.IMAGE_SUBSYSTEM_WINDOWS_BOOT_APPLICATION: "windows-boot-application",
 }
 
 // dllNames turns ImportedSymbols' "symbol:dll" strings into DLL names:

@@ -29,5 +29,12 @@ func (x *plan9File) describe(info *Info) error {
 	info.GOARCH = plan9Arch[f.Magic]
 	info.Linkage, info.LinkageRule = LinkageStatic, "Plan 9 a.out has no dynamic linking"
 	info.Go = goInfo(x.r)
+	// The header's symbol table size: -s leaves it 0.
+	for _, s := range f.Sections {
+		if s.Name == "syms" {
+			info.Stripped = s.Size == 0
+		}
+	}
+	info.GoBuildID = scanGoBuildID(x.r, x.size, 0, maxBuildIDScan)
 	return nil
 }

@@ -226,6 +226,11 @@ type machoSpec struct {
 	typ      macho.Type
 	flags    uint32
 	platform uint32 // LC_BUILD_VERSION platform; 0 means no such command
+	minos    uint32 // LC_BUILD_VERSION minos and sdk, packed xxxx.yy.zz
+	sdk      uint32
+	minCmd   uint32    // an LC_VERSION_MIN_* command; 0 means none
+	minVer   [2]uint32 // its version and sdk
+	uuid     []byte    // LC_UUID; nil means none
 	dylinker string
 	dylibs   map[uint32][]string // load command -> dylib names
 }
@@ -245,6 +250,25 @@ func buildMachO(s machoSpec) []byte {
 		bo.PutUint32(c, lcBuildVersion)
 		bo.PutUint32(c[4:], 24)
 		bo.PutUint32(c[8:], s.platform)
+		bo.PutUint32(c[12:], s.minos)
+		bo.PutUint32(c[16:], s.sdk)
+		cmds.Write(c)
+		ncmds++
+	}
+	if s.minCmd != 0 {
+		c := make([]byte, 16)
+		bo.PutUint32(c, s.minCmd)
+		bo.PutUint32(c[4:], 16)
+		bo.PutUint32(c[8:], s.minVer[0])
+		bo.PutUint32(c[12:], s.minVer[1])
+		cmds.Write(c)
+		ncmds++
+	}
+	if s.uuid != nil {
+		c := make([]byte, 24)
+		bo.PutUint32(c, lcUUID)
+		bo.PutUint32(c[4:], 24)
+		copy(c[8:], s.uuid)
 		cmds.Write(c)
 		ncmds++
 	}
@@ -331,10 +355,12 @@ func buildXCOFF(flags uint16, imports ...[3]string) []byte {
 
 // peSpec describes a minimal PE32+ image with one .idata section.
 type peSpec struct {
-	machine  uint16
-	chars    uint16 // file characteristics
-	dllChars uint16
-	imports  [][2]string // (dll, symbol) pairs, grouped by dll in order
+	machine   uint16
+	chars     uint16 // file characteristics
+	dllChars  uint16
+	subsystem uint16
+	osVersion [2]uint16   // MajorOperatingSystemVersion, Minor; also used as the subsystem version
+	imports   [][2]string // (dll, symbol) pairs, grouped by dll in order
 	// rawDescriptors, when set, replaces the import section contents.
 	rawDescriptors []byte
 }
@@ -385,6 +411,11 @@ func buildPE(s peSpec) []byte {
 	le.PutUint16(fh[18:], s.chars)
 	oh := fh[20:]
 	le.PutUint16(oh, 0x20b)
+	le.PutUint16(oh[40:], s.osVersion[0])
+	le.PutUint16(oh[42:], s.osVersion[1])
+	le.PutUint16(oh[48:], s.osVersion[0])
+	le.PutUint16(oh[50:], s.osVersion[1])
+	le.PutUint16(oh[68:], s.subsystem)
 	le.PutUint16(oh[70:], s.dllChars)
 	le.PutUint32(oh[108:], 16) // NumberOfRvaAndSizes
 	if len(s.imports) > 0 || s.rawDescriptors != nil {

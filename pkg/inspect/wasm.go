@@ -15,10 +15,11 @@ const (
 	wasmSectionImport = 2
 	wasmSectionData   = 11
 
-	maxWasmSections  = 1 << 16
-	maxWasmImportLen = 16 << 20
-	maxProducersLen  = 1 << 20
-	maxModinfoLen    = 1 << 20
+	maxWasmSections   = 1 << 16
+	maxWasmImportLen  = 16 << 20
+	maxProducersLen   = 1 << 20
+	maxModinfoLen     = 1 << 20
+	maxWasmBuildIDLen = 1 << 10
 )
 
 // cmd/go frames the module info string with these sentinels
@@ -49,7 +50,7 @@ func (x *wasmFile) describe(info *Info) error {
 	info.Linkage, info.LinkageRule = LinkageStatic, "WebAssembly imports host modules, not libraries"
 
 	var goVersion, modinfo string
-	var hasProducer bool
+	var hasProducer, hasNames bool
 	off := int64(8)
 	for n := 0; off < x.size; n++ {
 		if n == maxWasmSections {
@@ -74,9 +75,19 @@ func (x *wasmFile) describe(info *Info) error {
 			}
 			info.Needed = mods
 		case wasmSectionCustom:
-			if name := x.customName(start, size); name == "producers" && size <= maxProducersLen {
+			name, n := x.customName(start, size)
+			switch {
+			case name == "producers" && size <= maxProducersLen:
 				if b, err := readAt(x.r, x.size, start, size); err == nil {
 					goVersion, hasProducer = parseProducers(b)
+				}
+			case name == "name":
+				hasNames = true
+			case name == ".debug_info":
+				info.DWARF = true
+			case name == "go:buildid" && size-uint64(n) <= maxWasmBuildIDLen:
+				if b, err := readAt(x.r, x.size, start+int64(n), size-uint64(n)); err == nil {
+					info.GoBuildID = parseGoBuildID(b) // framed as in other formats' text
 				}
 			}
 		case wasmSectionData:
@@ -85,13 +96,14 @@ func (x *wasmFile) describe(info *Info) error {
 		off = start + int64(size)
 	}
 
+	info.Stripped = !hasNames
 	if modinfo != "" || hasProducer {
-		info.Go = &GoInfo{GoVersion: goVersion, Settings: map[string]string{}}
+		info.Go = &GoInfo{Settings: map[string]string{}}
 		if bi, err := debug.ParseBuildInfo(modinfo); err == nil {
-			info.Go.Path, info.Go.Main = bi.Path, bi.Main.Path
-			for _, s := range bi.Settings {
-				info.Go.Settings[s.Key] = s.Value
-			}
+			info.Go = newGoInfo(bi)
+		}
+		if goVersion != "" {
+			info.Go.GoVersion = goVersion
 		}
 	}
 	for _, m := range info.Needed {
@@ -127,18 +139,19 @@ func (x *wasmFile) sectionHeader(off int64) (id byte, start int64, size uint64, 
 	return b[0], start, size, nil
 }
 
-// customName returns a custom section's name, or "" if unreadable.
-func (x *wasmFile) customName(start int64, size uint64) string {
+// customName returns a custom section's name and the bytes it takes up,
+// or "" if unreadable.
+func (x *wasmFile) customName(start int64, size uint64) (string, int) {
 	b, err := readAt(x.r, x.size, start, min(size, 5+64))
 	if err != nil {
-		return ""
+		return "", 0
 	}
 	d := wasmDecoder{b: b}
 	name := d.name()
 	if d.err != nil {
-		return ""
+		return "", 0
 	}
-	return name
+	return name, d.pos
 }
 
 // parseWasmImports returns the module name of every import. On error it
@@ -208,7 +221,7 @@ func parseProducers(b []byte) (version string, ok bool) {
 // findModinfo scans the data section for cmd/go's framed module info
 // string and returns it without the framing, or "" if absent.
 func findModinfo(r io.ReaderAt, off, n int64) string {
-	const chunk = 1 << 20
+	const chunk = 64 << 10
 	keep := len(modinfoStart) - 1
 	buf := make([]byte, 0, chunk+keep)
 	end := off + n

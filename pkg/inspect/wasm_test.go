@@ -123,11 +123,11 @@ func TestWasmErrors(t *testing.T) {
 	}{
 		{"header only magic", []byte("\x00asm"), "wasm header at offset 0x0: truncated"},
 		{"component model version", []byte("\x00asm\x0d\x00\x01\x00"), "wasm header at offset 0x4: unsupported version 0x1000d"},
-		{"section size beyond file", good[:len(good)-1], "wasm section at offset 0x" + hex(importOff) + ": section 2 claims"},
-		{"section header cut in its size", append(wasmModule(typeSec), 0x02, 0x80), "wasm section at offset 0x" + hex(importOff) + ": truncated"},
+		{"section size beyond file", good[:len(good)-1], "wasm section at offset 0x" + hexInt(importOff) + ": section 2 claims"},
+		{"section header cut in its size", append(wasmModule(typeSec), 0x02, 0x80), "wasm section at offset 0x" + hexInt(importOff) + ": truncated"},
 		{"LEB128 too long", append(wasmModule(typeSec), 0x02, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01), "LEB128 value too long"},
-		{"import count larger than section", wasmModule(typeSec, wasmSection(2, uleb(1000))), "wasm import section at offset 0x" + hex(importOff+2) + ": 1000 imports cannot fit in 2 bytes"},
-		{"import name longer than section", wasmModule(typeSec, wasmSection(2, append(uleb(1), uleb(50)...))), "wasm import section at offset 0x" + hex(importOff+4) + ": truncated"},
+		{"import count larger than section", wasmModule(typeSec, wasmSection(2, uleb(1000))), "wasm import section at offset 0x" + hexInt(importOff+2) + ": 1000 imports cannot fit in 2 bytes"},
+		{"import name longer than section", wasmModule(typeSec, wasmSection(2, append(uleb(1), uleb(50)...))), "wasm import section at offset 0x" + hexInt(importOff+4) + ": truncated"},
 		{"unknown import kind", wasmModule(typeSec, wasmSection(2, bytes.Join([][]byte{uleb(1), wasmName("m"), wasmName("f"), {0x09}}, nil))), "import 0: unknown import kind 0x9"},
 	}
 	for _, tt := range tests {
@@ -159,7 +159,7 @@ func TestFindModinfoAcrossChunks(t *testing.T) {
 	})
 }
 
-func hex(n int) string { return strconv.FormatInt(int64(n), 16) }
+func hexInt(n int) string { return strconv.FormatInt(int64(n), 16) }
 
 func TestWasmDecoderLEB(t *testing.T) {
 	tests := []struct {

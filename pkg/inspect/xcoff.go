@@ -17,6 +17,7 @@ const (
 	xcoffLoaderHeader64  = 56
 	xcoffFlagShrObj      = 0x2000 // F_SHROBJ
 	xcoffTypeLoader      = 0x1000 // STYP_LOADER
+	xcoffTypeDWARF       = 0x0010 // STYP_DWARF
 	maxXCOFFSections     = 1 << 10
 	maxXCOFFImportTable  = 1 << 20
 )
@@ -44,8 +45,10 @@ func (x *xcoffFile) describe(info *Info) error {
 	}
 	info.GOARCH = "ppc64"
 	info.Go = goInfo(x.r)
+	info.GoBuildID = scanGoBuildID(x.r, x.size, 0, maxBuildIDScan)
 
 	nscns, opthdr, flags := be.Uint16(hdr[2:]), be.Uint16(hdr[16:]), be.Uint16(hdr[18:])
+	info.Stripped = be.Uint32(hdr[20:]) == 0 // f_nsyms
 	if nscns > maxXCOFFSections {
 		return atOffset("XCOFF file header", 2, fmt.Sprintf("%d sections is implausible", nscns))
 	}
@@ -57,6 +60,11 @@ func (x *xcoffFile) describe(info *Info) error {
 	var imports []string
 	loader := false
 	for s := secs; len(s) >= xcoffSectionHeader64; s = s[xcoffSectionHeader64:] {
+		if be.Uint32(s[64:])&0xffff == xcoffTypeDWARF && cstring(s[:8]) == ".dwinfo" {
+			info.DWARF = true
+		}
+	}
+	for s := secs; len(s) >= xcoffSectionHeader64; s = s[xcoffSectionHeader64:] {
 		if be.Uint32(s[64:])&0xffff != xcoffTypeLoader {
 			continue
 		}
@@ -67,6 +75,7 @@ func (x *xcoffFile) describe(info *Info) error {
 		break
 	}
 	info.Needed = imports
+	info.Libc = xcoffLibc(imports)
 	switch {
 	case flags&xcoffFlagShrObj != 0:
 		info.Linkage, info.LinkageRule = LinkageShared, "XCOFF F_SHROBJ flag set"

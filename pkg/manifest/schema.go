@@ -29,6 +29,9 @@ const (
 // ExpectValues lists the accepted linkage expectations.
 var ExpectValues = []string{ExpectStatic, ExpectStaticPIE, ExpectDynamic, ExpectAny}
 
+// LibcValues lists the C libraries a cgo variant can ask for.
+var LibcValues = []string{"glibc", "musl"}
+
 // LinkmodeValues lists the accepted -linkmode values ("" lets Go decide).
 var LinkmodeValues = []string{"internal", "external"}
 
@@ -63,7 +66,24 @@ type Build struct {
 	Variants     []Variant `yaml:"variants"`
 	Expect       *Expect   `yaml:"expect"`
 	Expectations []Rule    `yaml:"expectations"`
+	Smoke        *Smoke    `yaml:"smoke"`
 	located
+}
+
+// Smoke asks for every binary of a build to be run after it is built
+// (natively, under qemu-user or wine) to show that it starts.
+type Smoke struct {
+	Args    []string `yaml:"args"`    // arguments, e.g. [--version]
+	Timeout string   `yaml:"timeout"` // Go duration, default 10s
+	located
+}
+
+// UnmarshalYAML keeps the node for positions.
+func (s *Smoke) UnmarshalYAML(n *yaml.Node) error {
+	type plain Smoke
+	err := firstKeys(n).Decode((*plain)(s))
+	s.located = located{n}
+	return keepItem(err)
 }
 
 // Variant is one link configuration; the matrix is targets × variants.
@@ -79,6 +99,14 @@ type Variant struct {
 	Targets    []string `yaml:"targets"`
 	Exclude    []string `yaml:"exclude"`
 	Expect     *Expect  `yaml:"expect"`
+
+	// C toolchain for cgo (pkg/toolchain picks one when these are unset).
+	CC               string `yaml:"cc"`                 // C compiler command line, replaces the built-in choice
+	CXX              string `yaml:"cxx"`                // C++ compiler command line
+	CgoCFLAGS        string `yaml:"cgo_cflags"`         // CGO_CFLAGS
+	CgoLDFLAGS       string `yaml:"cgo_ldflags"`        // CGO_LDFLAGS
+	PkgConfigSysroot string `yaml:"pkg_config_sysroot"` // PKG_CONFIG_SYSROOT_DIR
+	Libc             string `yaml:"libc"`               // glibc (default on linux) or musl
 	located
 }
 

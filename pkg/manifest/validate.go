@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"text/template"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 
@@ -154,6 +155,11 @@ func Validate(m *Manifest) Problems {
 			}
 		}
 		checkExpect(b.Expect, bp+".expect", add)
+		if b.Smoke != nil && b.Smoke.Timeout != "" {
+			if d, err := time.ParseDuration(b.Smoke.Timeout); err != nil || d <= 0 {
+				add(b.Smoke.KeyLoc("timeout"), bp+".smoke.timeout", "%q is not a positive duration; write it like \"10s\"", b.Smoke.Timeout)
+			}
+		}
 		names := map[string]bool{}
 		for j := range b.Variants {
 			v := &b.Variants[j]
@@ -176,6 +182,14 @@ func Validate(m *Manifest) Problems {
 				add(v.KeyLoc("linkmode"), vp+".linkmode", "external linking needs cgo: add `cgo: true` to this variant (Go refuses -linkmode=external with CGO_ENABLED=0)")
 			}
 			checkEnv(v.Env, v.located, vp, add)
+			checkEnum(v.Libc, LibcValues, v.KeyLoc("libc"), vp+".libc", "libc", add)
+			if !v.Cgo {
+				for _, k := range []struct{ key, val string }{{"cc", v.CC}, {"cxx", v.CXX}, {"cgo_cflags", v.CgoCFLAGS}, {"cgo_ldflags", v.CgoLDFLAGS}, {"pkg_config_sysroot", v.PkgConfigSysroot}, {"libc", v.Libc}} {
+					if k.val != "" {
+						add(v.KeyLoc(k.key), vp+"."+k.key, "%s has no effect with cgo off; add `cgo: true` to this variant", k.key)
+					}
+				}
+			}
 			checkTemplate(v.Ldflags, v.KeyLoc("ldflags"), vp+".ldflags", add)
 			checkExpect(v.Expect, vp+".expect", add)
 		}

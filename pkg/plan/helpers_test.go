@@ -12,6 +12,8 @@ import (
 	"github.com/portmatrix/portmatrix/pkg/internal/platforms"
 	"github.com/portmatrix/portmatrix/pkg/internal/snapshot"
 	"github.com/portmatrix/portmatrix/pkg/manifest"
+	"github.com/portmatrix/portmatrix/pkg/target"
+	"github.com/portmatrix/portmatrix/pkg/toolchain"
 )
 
 // golden compares got with the file at path, or rewrites it with -update.
@@ -31,7 +33,14 @@ func options(t *testing.T, dirs ...string) Options {
 	for _, d := range dirs {
 		require.NoError(t, os.MkdirAll(filepath.Join(dir, filepath.FromSlash(d)), 0o755))
 	}
-	return Options{Table: platforms.Table(), ManifestDir: dir, Stamp: stamp}
+	return Options{Table: platforms.Table(), ManifestDir: dir, Stamp: stamp,
+		Host: target.Target{GOOS: "linux", GOARCH: "amd64"}, SelectToolchain: fakeToolchain}
+}
+
+// fakeToolchain serves every cgo job with a compiler named "cc", so plan
+// tests do not depend on the toolchain table or on this machine.
+func fakeToolchain(n toolchain.Need, ov toolchain.Overrides) (toolchain.Toolchain, error) {
+	return toolchain.Toolchain{Name: "fake", CC: []string{"cc"}, Libc: "glibc"}, nil
 }
 
 // parse reads a manifest that must have no problems of its own.

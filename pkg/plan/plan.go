@@ -5,10 +5,14 @@
 package plan
 
 import (
+	"time"
+
 	"fmt"
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/portmatrix/portmatrix/pkg/toolchain"
 
 	"github.com/portmatrix/portmatrix/pkg/manifest"
 	"github.com/portmatrix/portmatrix/pkg/target"
@@ -39,6 +43,13 @@ type Options struct {
 	Targets []string
 	// Builds, when not empty, keeps only these build ids (the --build flag).
 	Builds []string
+	// Host is the machine's platform, for choosing C toolchains (native
+	// gcc on the host's own target, cross compilers elsewhere).
+	Host target.Target
+	// SelectToolchain picks the C toolchain of a cgo job; when nil,
+	// toolchain.Select with Host and exec.LookPath. Tests pass a fake so
+	// that plans do not depend on what the machine has installed.
+	SelectToolchain func(toolchain.Need, toolchain.Overrides) (toolchain.Toolchain, error)
 }
 
 // Expectation is the policy a job's binary must meet, merged key by key
@@ -139,7 +150,23 @@ type Job struct {
 	// Log is where the full compiler output of the job is written.
 	Log    string      `json:"log"`
 	Expect Expectation `json:"expect"`
+	// Toolchain is the C toolchain of a cgo job (its CC/CXX are in Env).
+	Toolchain *toolchain.Toolchain `json:"toolchain,omitempty"`
+	// StaticC says the C linker is asked to link statically (-extldflags
+	// with -static or -static-pie), which the preflight must prove it can.
+	StaticC bool `json:"static_c,omitempty"`
+	// Smoke, when set, runs the binary after it is built.
+	Smoke *Smoke `json:"smoke,omitempty"`
 }
+
+// Smoke is how to run a job's binary to show that it starts.
+type Smoke struct {
+	Args    []string      `json:"args"`
+	Timeout time.Duration `json:"timeout"`
+}
+
+// DefaultSmokeTimeout bounds a smoke run when the manifest gives no timeout.
+const DefaultSmokeTimeout = 10 * time.Second
 
 // OutputArg is the index in Job.Argv of the output path (after "-o").
 const OutputArg = 3

@@ -142,6 +142,9 @@ func TestJobFields(t *testing.T) {
 			` -X main.flavor=pie -linkmode=external '-extldflags=-static-pie -Wl,-z,relro "-L/opt/my lib"'`,
 		"-v", "-mod=readonly", "./cmd/srv",
 	}, job.Argv)
-	assert.Equal(t, []string{"GOOS=linux", "GOARCH=arm64", "CGO_ENABLED=1", "GOFLAGS=", "CC_FOR_TARGET=gcc", "B=2"}, job.Env)
+	assert.Equal(t, []string{"GOOS=linux", "GOARCH=arm64", "CGO_ENABLED=1", "GOFLAGS=", "CC=cc", "CC_FOR_TARGET=gcc", "B=2"}, job.Env)
 	assert.Equal(t, Expectation{Linkage: "any", Source: "default"}, job.Expect)
+	require.NotNil(t, job.Toolchain)
+	assert.Equal(t, "fake", job.Toolchain.Name)
+	assert.True(t, job.StaticC, "-extldflags -static-pie asks the C linker for a static link")
 }

@@ -1,12 +1,17 @@
 package plan
 
 import (
+	"os/exec"
+	"time"
+
 	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
+
+	"github.com/portmatrix/portmatrix/pkg/toolchain"
 
 	"github.com/portmatrix/portmatrix/pkg/internal/suggest"
 	"github.com/portmatrix/portmatrix/pkg/manifest"
@@ -161,7 +166,7 @@ func (p *planner) planBuild(b *manifest.Build, filter []string) {
 		p.expand(v, "targets", v.Targets, vp+".targets") // validity only
 
 		p.expand(v, "exclude", v.Exclude, vp+".exclude")
-		var noCgo, needCgo []string
+		var noCgo, needCgo, noCC []string
 		for _, t := range targets {
 			if p.excluded(t, b.Exclude) || p.excluded(t, v.Exclude) {
 				continue
@@ -181,7 +186,15 @@ func (p *planner) planBuild(b *manifest.Build, filter []string) {
 				needCgo = append(needCgo, t.String())
 				continue
 			}
-			p.addJob(b, v, t, dir)
+			tc, err := p.selectToolchain(v, t)
+			if err != nil {
+				noCC = append(noCC, err.Error())
+				continue
+			}
+			p.addJob(b, v, t, dir, tc)
+		}
+		if len(noCC) > 0 {
+			p.add(v.KeyLoc("cgo"), vp+".cgo", "no C toolchain for cgo: %s", strings.Join(noCC, "; "))
 		}
 		if len(needCgo) > 0 {
 			at, field := v.Loc(), vp+".cgo"
@@ -225,7 +238,27 @@ func (p *planner) warnings(b *manifest.Build, v *manifest.Variant) {
 	}
 }
 
-func (p *planner) addJob(b *manifest.Build, v *manifest.Variant, t target.Target, dir string) {
+// selectToolchain picks the C toolchain of a cgo job; nil for pure-Go jobs.
+func (p *planner) selectToolchain(v *manifest.Variant, t target.Target) (*toolchain.Toolchain, error) {
+	if !v.Cgo {
+		return nil, nil
+	}
+	sel := p.opt.SelectToolchain
+	if sel == nil {
+		sel = func(n toolchain.Need, ov toolchain.Overrides) (toolchain.Toolchain, error) {
+			return toolchain.Select(n, p.opt.Host, ov, exec.LookPath)
+		}
+	}
+	tc, err := sel(toolchain.Need{Target: t, Libc: v.Libc}, toolchain.Overrides{
+		CC: v.CC, CXX: v.CXX, CgoCFLAGS: v.CgoCFLAGS, CgoLDFLAGS: v.CgoLDFLAGS, PkgConfigSysroot: v.PkgConfigSysroot, Libc: v.Libc,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &tc, nil
+}
+
+func (p *planner) addJob(b *manifest.Build, v *manifest.Variant, t target.Target, dir string, tc *toolchain.Toolchain) {
 	bp := "builds[" + b.ID + "]"
 	binary := b.Binary
 	if binary == "" {
@@ -303,6 +336,9 @@ func (p *planner) addJob(b *manifest.Build, v *manifest.Variant, t target.Target
 		cgo = "1"
 	}
 	env := append(t.Env(), "CGO_ENABLED="+cgo, "GOFLAGS=")
+	if tc != nil {
+		env = append(env, tc.Env()...)
+	}
 	env = append(env, b.Env...)
 	env = append(env, v.Env...)
 
@@ -310,9 +346,23 @@ func (p *planner) addJob(b *manifest.Build, v *manifest.Variant, t target.Target
 		ID: id, Build: b.ID, Variant: v.Name, Target: t,
 		Cgo: v.Cgo, Linkmode: v.Linkmode, Buildmode: v.Buildmode,
 		Dir: dir, Argv: argv, Env: env, Output: out,
-		Log:    filepath.Join(p.plan.DistDir, filepath.FromSlash(LogDir), b.ID+"_"+t.Slug()+"_"+v.Name+".log"),
-		Expect: p.expectation(b, v, t),
+		Log:       filepath.Join(p.plan.DistDir, filepath.FromSlash(LogDir), b.ID+"_"+t.Slug()+"_"+v.Name+".log"),
+		Expect:    p.expectation(b, v, t),
+		Toolchain: tc,
+		StaticC:   tc != nil && slices.ContainsFunc(v.Extldflags, func(f string) bool { return f == "-static" || f == "-static-pie" }),
+		Smoke:     smokeSpec(b.Smoke),
 	})
+}
+
+func smokeSpec(s *manifest.Smoke) *Smoke {
+	if s == nil {
+		return nil
+	}
+	sp := &Smoke{Args: append([]string{}, s.Args...), Timeout: DefaultSmokeTimeout}
+	if d, err := time.ParseDuration(s.Timeout); err == nil && d > 0 {
+		sp.Timeout = d
+	}
+	return sp
 }
 
 // quoteLdflag quotes one argument inside -ldflags the way the go command

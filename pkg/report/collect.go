@@ -18,7 +18,7 @@ func Collect(results []build.Result, outcomes []verify.Outcome) []Job {
 			ID: j.ID, Build: j.Build, Target: j.Target.String(), GOOS: j.Target.GOOS, GOARCH: j.Target.GOARCH,
 			Level: j.Target.Level, Variant: j.Variant, Cgo: j.Cgo, Linkmode: j.Linkmode,
 			Output: j.Output, Expect: j.Expect.Linkage, DurationSec: res.Duration.Seconds(),
-			Needed: []string{}, Violations: []string{},
+			Needed: []string{}, Violations: []string{}, ThirdParty: []string{},
 		}
 		switch res.Status {
 		case build.StatusOK:
@@ -63,6 +63,19 @@ func fillOutcome(row *Job, o verify.Outcome) {
 	if info.Needed != nil {
 		row.Needed = info.Needed
 	}
+	row.Libc = info.Libc
+	row.MaxGlibc = info.MaxGlibc
+	row.GlibcSymbols = info.GlibcSymbols
+	row.SystemLibsOnly = info.SystemLibsOnly
+	for _, l := range info.Libraries {
+		if !l.System {
+			row.ThirdParty = append(row.ThirdParty, l.Name)
+		}
+	}
+	row.MinOS = info.MinOS
+	row.Stripped = info.Stripped
+	row.PIE = info.PIE
+	row.SHA256 = info.SHA256
 	for _, v := range o.Violations {
 		row.Violations = append(row.Violations, v.Msg)
 	}

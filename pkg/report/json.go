@@ -43,6 +43,9 @@ func normalize(r *Report) *Report {
 		if j.Violations == nil {
 			j.Violations = []string{}
 		}
+		if j.ThirdParty == nil {
+			j.ThirdParty = []string{}
+		}
 		out.Jobs[i] = j
 	}
 	return &out

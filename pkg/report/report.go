@@ -99,6 +99,17 @@ type Job struct {
 	Error       string   `json:"error,omitempty"`
 	LogTail     []string `json:"log_tail,omitempty"` // last lines of the compiler output of a failed build
 	LogFile     string   `json:"log_file,omitempty"`
+
+	// What the verifier read beyond linkage (docs/linkage.md).
+	Libc           string   `json:"libc,omitempty"`          // glibc, musl, bionic, libSystem, msvcrt, ucrt, libc
+	MaxGlibc       string   `json:"max_glibc,omitempty"`     // highest GLIBC_x.y needed: the oldest glibc it runs on
+	GlibcSymbols   []string `json:"glibc_symbols,omitempty"` // the symbols that force MaxGlibc
+	SystemLibsOnly bool     `json:"system_libs_only"`        // every needed library ships with the OS
+	ThirdParty     []string `json:"third_party"`             // needed libraries that do not ship with the OS; always an array
+	MinOS          string   `json:"min_os,omitempty"`        // Mach-O minos, PE OS version
+	Stripped       bool     `json:"stripped"`
+	PIE            bool     `json:"pie"`
+	SHA256         string   `json:"sha256,omitempty"`
 }
 
 // Linkage values counted by Summarize; they match the strings the inspector

@@ -2,17 +2,13 @@ package report
 
 import (
 	"bytes"
-	"flag"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
+	"github.com/portmatrix/portmatrix/pkg/internal/snapshot"
 	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/ with the current output")
 
 // started is fixed so golden files are stable.
 var started = time.Date(2026, 3, 14, 15, 9, 26, 0, time.UTC)
@@ -20,14 +16,7 @@ var started = time.Date(2026, 3, 14, 15, 9, 26, 0, time.UTC)
 // golden compares got with testdata/name, or rewrites the file with -update.
 func golden(t *testing.T, name string, got []byte) {
 	t.Helper()
-	file := filepath.Join("testdata", name)
-	if *update {
-		require.NoError(t, os.WriteFile(file, got, 0o644))
-		return
-	}
-	want, err := os.ReadFile(file)
-	require.NoError(t, err, "missing golden file; run go test ./pkg/report/ -update")
-	assert.Equal(t, string(want), string(got), "output differs from %s; run with -update if the change is intended", file)
+	snapshot.Check(t, filepath.Join("testdata", name), string(got))
 }
 
 func newReport(jobs []Job) *Report {
@@ -63,8 +52,9 @@ func mixedJobs() []Job {
 			ID: "app/linux/amd64/cgo", Build: "app", Target: "linux/amd64", GOOS: "linux", GOARCH: "amd64",
 			Variant: "cgo", Cgo: true, Linkmode: "external", Status: StatusOK, Output: "dist/app/linux_amd64_cgo/app",
 			Format: "elf", Linkage: "dynamic", Interpreter: "/lib64/ld-linux-x86-64.so.2",
-			Needed: []string{"libc.so.6", "libpthread.so.0"}, Expect: "dynamic",
+			Needed: []string{"libc.so.6", "libpthread.so.0", "libfoo.so.1"}, Expect: "dynamic",
 			Size: 2_404_000, DurationSec: 3.01,
+			Libc: "glibc", MaxGlibc: "2.34", GlibcSymbols: []string{"__libc_start_main"}, ThirdParty: []string{"libfoo.so.1"},
 		},
 		{
 			ID: "app/linux/arm64/pie", Build: "app", Target: "linux/arm64", GOOS: "linux", GOARCH: "arm64",

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"path"
+	"slices"
 	"strings"
 	"unicode/utf8"
 )
@@ -204,6 +205,7 @@ func tableColumns(multi bool) []column {
 		{header: "STATUS"},
 		{header: "LINKAGE"},
 		{header: "LIBRARIES"},
+		{header: "FLOOR"},
 		{header: "SIZE", right: true},
 		{header: "TIME", right: true},
 	}
@@ -228,12 +230,12 @@ func jobCells(j Job, multi bool) []string {
 		if j.Linkage != "" {
 			linkage = j.Linkage
 		}
-		libs = librariesCell(j.Needed)
+		libs = librariesCell(j.Needed, j.ThirdParty)
 	}
 	if j.Size > 0 {
 		size = humanSize(j.Size)
 	}
-	cells := []string{j.Target, j.Variant, statusLabel(j.Status), linkage, libs, size, jobTime(j)}
+	cells := []string{j.Target, j.Variant, statusLabel(j.Status), linkage, libs, floorCell(j), size, jobTime(j)}
 	if multi {
 		cells = append([]string{j.Build}, cells...)
 	}
@@ -265,19 +267,43 @@ func statusLabel(s Status) string {
 }
 
 // librariesCell joins the needed libraries, shortening paths (Mach-O load
-// commands such as /usr/lib/libSystem.B.dylib) to their base name.
-func librariesCell(needed []string) string {
+// commands such as /usr/lib/libSystem.B.dylib) to their base name, and
+// marking with "*" those that do not ship with the OS.
+func librariesCell(needed, thirdParty []string) string {
 	if len(needed) == 0 {
 		return "-"
 	}
 	names := make([]string, len(needed))
 	for i, n := range needed {
+		mark := ""
+		if slices.Contains(thirdParty, n) {
+			mark = "*"
+		}
 		if strings.Contains(n, "/") {
 			n = path.Base(n)
 		}
-		names[i] = n
+		names[i] = n + mark
 	}
 	return strings.Join(names, ", ")
+}
+
+// floorCell is the oldest system the binary runs on, where its bytes say:
+// the glibc version it needs, or the minimum macOS / Windows version.
+func floorCell(j Job) string {
+	if !built(j.Status) {
+		return "-"
+	}
+	switch {
+	case j.MaxGlibc != "":
+		return "glibc " + j.MaxGlibc
+	case j.MinOS != "" && j.GOOS == "darwin":
+		return "macOS " + j.MinOS
+	case j.MinOS != "" && j.GOOS == "ios":
+		return "iOS " + j.MinOS
+	case j.MinOS != "" && j.GOOS == "windows":
+		return "Windows " + j.MinOS
+	}
+	return "-"
 }
 
 // humanSize formats a byte count with binary units, e.g. "2.1 MiB".

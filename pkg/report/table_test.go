@@ -226,9 +226,15 @@ func TestCells(t *testing.T) {
 		got  string
 		want string
 	}{
-		{"no libraries", librariesCell(nil), "-"},
-		{"elf sonames kept", librariesCell([]string{"libc.so.6", "libm.so.6"}), "libc.so.6, libm.so.6"},
-		{"macho paths shortened", librariesCell([]string{"/usr/lib/libSystem.B.dylib", "@rpath/libfoo.dylib"}), "libSystem.B.dylib, libfoo.dylib"},
+		{"no libraries", librariesCell(nil, nil), "-"},
+		{"elf sonames kept", librariesCell([]string{"libc.so.6", "libm.so.6"}, nil), "libc.so.6, libm.so.6"},
+		{"macho paths shortened", librariesCell([]string{"/usr/lib/libSystem.B.dylib", "@rpath/libfoo.dylib"}, []string{"@rpath/libfoo.dylib"}), "libSystem.B.dylib, libfoo.dylib*"},
+		{"third-party marked", librariesCell([]string{"kernel32.dll", "libwinpthread-1.dll"}, []string{"libwinpthread-1.dll"}), "kernel32.dll, libwinpthread-1.dll*"},
+		{"floor glibc", floorCell(Job{Status: StatusOK, MaxGlibc: "2.34", GOOS: "linux"}), "glibc 2.34"},
+		{"floor macos", floorCell(Job{Status: StatusOK, MinOS: "11.0", GOOS: "darwin"}), "macOS 11.0"},
+		{"floor windows", floorCell(Job{Status: StatusOK, MinOS: "6.1", GOOS: "windows"}), "Windows 6.1"},
+		{"floor none", floorCell(Job{Status: StatusOK, GOOS: "linux"}), "-"},
+		{"floor failed", floorCell(Job{Status: StatusFailed, MaxGlibc: "2.34"}), "-"},
 		{"truncate fits", truncate("abc", 3), "abc"},
 		{"truncate cut", truncate("abcdef", 4), "abc…"},
 		{"truncate tiny", truncate("abcdef", 1), "…"},

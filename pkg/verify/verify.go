@@ -1,5 +1,6 @@
-// Package verify compares what a job asked for with what its binary turned
-// out to be, and says in plain sentences where they differ.
+// Package verify compares what a job asked for, what the Go build info says
+// the toolchain was told, and what the bytes of the binary show, and says in
+// plain sentences where they disagree.
 package verify
 
 import (
@@ -8,14 +9,15 @@ import (
 	"strings"
 
 	"github.com/portmatrix/portmatrix/pkg/inspect"
-	"github.com/portmatrix/portmatrix/pkg/manifest"
 	"github.com/portmatrix/portmatrix/pkg/plan"
 	"github.com/portmatrix/portmatrix/pkg/target"
 )
 
 // Violation is one way a binary is not what its job asked for.
 type Violation struct {
-	// Check names the check that failed: "target", "cgo", "linkage".
+	// Check names the check that failed: target, cgo, linkmode, buildmode,
+	// trimpath, tags, linkage, max_glibc, libs_allow, libs_deny,
+	// system_libs_only, min_macos, stripped, pie.
 	Check string `json:"check"`
 	// Msg is a sentence for humans.
 	Msg string `json:"message"`
@@ -24,58 +26,108 @@ type Violation struct {
 // String returns the sentence.
 func (v Violation) String() string { return v.Msg }
 
-// Check compares a job with the inspection of its output. It returns nil
-// when everything holds.
+// Check compares a job with the inspection of its output: first intent
+// against the Go build info and the file's own platform, then the policy.
+// It returns nil when everything holds.
 func Check(job plan.Job, info *inspect.Info) []Violation {
-	var vs []Violation
-	add := func(check, format string, args ...any) {
-		vs = append(vs, Violation{Check: check, Msg: fmt.Sprintf(format, args...)})
-	}
-	t := job.Target
-	// The file itself says which platform it is for (where its bytes can).
-	if info.GOOS != "" && info.GOOS != t.GOOS {
-		add("target", "built for %s but the binary is for %s (from its %s headers)", t, info.GOOS, info.Format)
-	}
-	if info.GOARCH != "" && info.GOARCH != t.GOARCH {
-		add("target", "built for %s but the binary's machine is %s", t, info.GOARCH)
-	}
-	// The Go build info records what the toolchain was really told.
-	if info.Go != nil {
-		s := info.Go.Settings
-		if v, ok := s["GOOS"]; ok && v != t.GOOS {
-			add("target", "Go build info says GOOS=%s, the job asked for %s", v, t.GOOS)
+	var vs violations
+	intent(&vs, job, info)
+	cgoSaid := len(vs) > 0 && vs[len(vs)-1].Check == "cgo"
+	for _, v := range Policy(job.Expect, info, how(job)) {
+		if v.Check == "cgo" && cgoSaid {
+			continue // the intent check already said it, with the job's words
 		}
-		if v, ok := s["GOARCH"]; ok && v != t.GOARCH {
-			add("target", "Go build info says GOARCH=%s, the job asked for %s", v, t.GOARCH)
-		}
-		if t.Level != "" {
-			if l, ok := target.FindLevel(t.GOARCH, t.Level); ok {
-				if v, ok := s[l.Var]; ok && v != l.Value {
-					add("target", "Go build info says %s=%s, the job asked for %s", l.Var, v, l.Value)
-				}
-			}
-		}
-		want := "0"
-		if job.Cgo {
-			want = "1"
-		}
-		if v, ok := s["CGO_ENABLED"]; ok && v != want {
-			add("cgo", "Go build info says CGO_ENABLED=%s, the job asked for CGO_ENABLED=%s", v, want)
-		}
-	}
-	if msg := linkage(job.Expect.Linkage, info); msg != "" {
-		add("linkage", "%s", msg)
+		vs = append(vs, v)
 	}
 	return vs
 }
 
-// linkage checks the linkage expectation; "" when it holds.
-func linkage(want string, info *inspect.Info) string {
-	got := string(info.Linkage)
-	if want == "" || want == manifest.ExpectAny || want == got {
+type violations []Violation
+
+func (vs *violations) add(check, format string, args ...any) {
+	*vs = append(*vs, Violation{Check: check, Msg: fmt.Sprintf(format, args...)})
+}
+
+// intent checks that the toolchain did what the job asked: the platform
+// the bytes are for, and what the Go build info recorded.
+func intent(vs *violations, job plan.Job, info *inspect.Info) {
+	t := job.Target
+	if info.GOOS != "" && info.GOOS != t.GOOS {
+		vs.add("target", "built for %s but the binary is for %s (from its %s headers)", t, info.GOOS, info.Format)
+	}
+	if info.GOARCH != "" && info.GOARCH != t.GOARCH {
+		vs.add("target", "built for %s but the binary's machine is %s", t, info.GOARCH)
+	}
+	if info.Go == nil {
+		return
+	}
+	s := info.Go.Settings
+	if v, ok := s["GOOS"]; ok && v != t.GOOS {
+		vs.add("target", "Go build info says GOOS=%s, the job asked for %s", v, t.GOOS)
+	}
+	if v, ok := s["GOARCH"]; ok && v != t.GOARCH {
+		vs.add("target", "Go build info says GOARCH=%s, the job asked for %s", v, t.GOARCH)
+	}
+	if t.Level != "" {
+		if l, ok := target.FindLevel(t.GOARCH, t.Level); ok {
+			if v, ok := s[l.Var]; ok && v != l.Value {
+				vs.add("target", "Go build info says %s=%s, the job asked for %s", l.Var, v, l.Value)
+			}
+		}
+	}
+	if v, ok := s["CGO_ENABLED"]; ok {
+		switch {
+		case job.Cgo && v != "1":
+			vs.add("cgo", "asked for cgo, but the binary was built with CGO_ENABLED=%s (no C compiler found, or CGO_ENABLED overridden?)", v)
+		case !job.Cgo && v == "1":
+			vs.add("cgo", "asked for CGO_ENABLED=0, but the binary was built with CGO_ENABLED=1")
+		}
+	}
+	ldflags := s["-ldflags"]
+	if job.Linkmode != "" && !strings.Contains(ldflags, "-linkmode="+job.Linkmode) && !strings.Contains(ldflags, "-linkmode "+job.Linkmode) {
+		vs.add("linkmode", "asked for -linkmode=%s, but the Go build info's -ldflags are %q", job.Linkmode, ldflags)
+	}
+	if job.Buildmode != "" {
+		if v, ok := s["-buildmode"]; ok && v != job.Buildmode {
+			vs.add("buildmode", "asked for -buildmode=%s, but the Go build info says -buildmode=%s", job.Buildmode, v)
+		}
+	}
+	for _, a := range job.Argv {
+		if a == "-trimpath" && s["-trimpath"] != "true" {
+			vs.add("trimpath", "asked for -trimpath, but the Go build info does not record it")
+		}
+		if tags, ok := strings.CutPrefix(a, "-tags="); ok {
+			have := "," + s["-tags"] + ","
+			for _, tag := range strings.Split(tags, ",") {
+				if !strings.Contains(have, ","+tag+",") {
+					vs.add("tags", "asked for build tag %q, but the Go build info's -tags are %q", tag, s["-tags"])
+				}
+			}
+		}
+	}
+}
+
+// how names the link flags a job used to get its linkage, so a failed
+// "static" says which recipe did not work.
+func how(job plan.Job) string {
+	var parts []string
+	if job.Linkmode != "" {
+		parts = append(parts, "-linkmode "+job.Linkmode)
+	}
+	for _, a := range job.Argv {
+		if l, ok := strings.CutPrefix(a, "-ldflags="); ok {
+			if i := strings.Index(l, "-extldflags="); i >= 0 {
+				parts = append(parts, strings.Trim(strings.Fields(l[i:])[0], "'\""))
+			}
+		}
+	}
+	if job.Buildmode != "" {
+		parts = append(parts, "-buildmode "+job.Buildmode)
+	}
+	if len(parts) == 0 {
 		return ""
 	}
-	return fmt.Sprintf("asked for %s; got %s", want, Describe(info))
+	return " via " + strings.Join(parts, " ")
 }
 
 // Describe says in a few words how a binary links and what it needs:
@@ -90,11 +142,7 @@ func Describe(info *inspect.Info) string {
 		}
 	}
 	if len(info.Needed) > 0 {
-		names := make([]string, len(info.Needed))
-		for i, n := range info.Needed {
-			names[i] = path.Base(n)
-		}
-		parts = append(parts, "needs "+strings.Join(names, ", "))
+		parts = append(parts, "needs "+strings.Join(baseNames(info.Needed), ", "))
 	}
 	s := string(info.Linkage)
 	if len(parts) > 0 {
@@ -104,6 +152,14 @@ func Describe(info *inspect.Info) string {
 		return s + " (" + info.LinkageRule + ")"
 	}
 	return s
+}
+
+func baseNames(libs []string) []string {
+	out := make([]string, len(libs))
+	for i, n := range libs {
+		out[i] = path.Base(n)
+	}
+	return out
 }
 
 // Outcome is the verification of one built job.

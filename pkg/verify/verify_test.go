@@ -47,7 +47,7 @@ func TestCheck(t *testing.T) {
 		{"wrong arch and cgo", job(target.Target{GOOS: "linux", GOARCH: "arm64"}, false, "any"), dynamicGlibc(),
 			[]string{"target: built for linux/arm64 but the binary's machine is amd64",
 				"target: Go build info says GOARCH=amd64, the job asked for arm64",
-				"cgo: Go build info says CGO_ENABLED=1, the job asked for CGO_ENABLED=0"}},
+				"cgo: asked for CGO_ENABLED=0, but the binary was built with CGO_ENABLED=1"}},
 		{"wrong os", job(target.Target{GOOS: "freebsd", GOARCH: "amd64"}, true, "any"), dynamicGlibc(),
 			[]string{"target: built for freebsd/amd64 but the binary is for linux (from its elf headers)",
 				"target: Go build info says GOOS=linux, the job asked for freebsd"}},

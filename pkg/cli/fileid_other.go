@@ -1,0 +1,8 @@
+//go:build !unix
+
+package cli
+
+import "io/fs"
+
+// fileID has no inode to offer here; the walk's depth limit stops loops.
+func fileID(fs.FileInfo) ([2]uint64, bool) { return [2]uint64{}, false }

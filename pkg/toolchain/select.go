@@ -1,0 +1,227 @@
+package toolchain
+
+import (
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/portmatrix/portmatrix/pkg/target"
+)
+
+// Overrides come from the manifest per target/variant: they replace or
+// extend the chosen toolchain, for what the table cannot know (an osxcross
+// or NDK compiler, a custom sysroot, extra flags).
+type Overrides struct {
+	// CC and CXX are full command lines ("clang --target=aarch64-linux-gnu"),
+	// split like the go command splits CC; they replace CC and CXX.
+	CC, CXX string
+	// CgoCFLAGS and CgoLDFLAGS become CGO_CFLAGS and CGO_LDFLAGS.
+	CgoCFLAGS, CgoLDFLAGS string
+	// PkgConfigSysroot becomes PKG_CONFIG_SYSROOT_DIR.
+	PkgConfigSysroot string
+	// Libc replaces Need.Libc: glibc | musl.
+	Libc string
+}
+
+// MissingError is Select's answer when no toolchain can serve a need: it
+// carries what was looked for and, when one Debian package would fix it,
+// the exact command, so the user gets a fix rather than a failed go build.
+type MissingError struct {
+	Need  Need
+	Tried []Toolchain
+	// Install is "apt-get install gcc-aarch64-linux-gnu", or "" when no
+	// Debian package is enough.
+	Install string
+	// Why completes "<target> ...": "needs a C cross compiler for cgo".
+	Why string
+}
+
+// Error reads "linux/arm64 needs a C cross compiler for cgo: apt-get install
+// gcc-aarch64-linux-gnu", or the reason alone when no package helps.
+func (e *MissingError) Error() string {
+	s := e.Need.Target.String()
+	if e.Need.Libc != "" {
+		s += " (" + e.Need.Libc + ")"
+	}
+	s += " " + e.Why
+	if e.Install != "" {
+		s += ": " + e.Install
+	}
+	return s
+}
+
+// Select picks the first installed candidate (lookPath is exec.LookPath in
+// production, a fake in tests), applies overrides, and otherwise returns a
+// *MissingError saying what to install. A clang candidate also needs its
+// sysroot directory to exist. An override CC wins over every candidate but
+// must itself be found by lookPath.
+func Select(need Need, host target.Target, ov Overrides, lookPath func(string) (string, error)) (Toolchain, error) {
+	return selectWith(need, host, ov, lookPath, dirExists)
+}
+
+func dirExists(p string) bool {
+	fi, err := os.Stat(p)
+	return err == nil && fi.IsDir()
+}
+
+func selectWith(need Need, host target.Target, ov Overrides, lookPath func(string) (string, error), exists func(string) bool) (Toolchain, error) {
+	if ov.Libc != "" {
+		need.Libc = ov.Libc
+	}
+	switch need.Libc {
+	case "", "glibc", "musl":
+	default:
+		return Toolchain{}, fmt.Errorf("%s: libc %q: want glibc or musl", need.Target, need.Libc)
+	}
+	if need.Libc != "" && need.Target.GOOS != "linux" {
+		return Toolchain{}, fmt.Errorf("%s: libc %q: only linux has a choice of libc", need.Target, need.Libc)
+	}
+	cands := Candidates(need, host)
+	installed := func(tc Toolchain) bool {
+		if _, err := lookPath(tc.CC[0]); err != nil {
+			return false
+		}
+		return tc.Name != "clang" || exists(tc.Sysroot)
+	}
+	var chosen Toolchain
+	found := false
+	for _, tc := range cands {
+		if installed(tc) {
+			chosen, found = tc, true
+			break
+		}
+	}
+
+	if ov.CC != "" {
+		argv, err := overrideArgv("cc", ov.CC)
+		if err != nil {
+			return Toolchain{}, fmt.Errorf("%s: %w", need.Target, err)
+		}
+		if _, err := lookPath(argv[0]); err != nil {
+			return Toolchain{}, &MissingError{Need: need, Tried: cands,
+				Why: fmt.Sprintf("has cc: %q, but %s is not on PATH", ov.CC, argv[0])}
+		}
+		if !found {
+			chosen = Toolchain{Libc: defaultLibc(need)}
+		}
+		chosen.Name, chosen.CC, chosen.Package = "override", argv, ""
+	} else if !found {
+		return Toolchain{}, missing(need, host, cands)
+	}
+	if ov.CXX != "" {
+		argv, err := overrideArgv("cxx", ov.CXX)
+		if err != nil {
+			return Toolchain{}, fmt.Errorf("%s: %w", need.Target, err)
+		}
+		chosen.CXX, chosen.CXXPackage = argv, ""
+	}
+	chosen.CgoCFLAGS = ov.CgoCFLAGS
+	chosen.CgoLDFLAGS = ov.CgoLDFLAGS
+	chosen.PkgConfigSysroot = ov.PkgConfigSysroot
+	return chosen, nil
+}
+
+func defaultLibc(need Need) string {
+	switch {
+	case need.Libc != "":
+		return need.Libc
+	case need.Target.GOOS == "linux":
+		return "glibc"
+	case need.Target.GOOS == "windows":
+		return "msvcrt"
+	}
+	return need.Target.GOOS
+}
+
+// overrideArgv splits an override command line and checks that Env can
+// quote it back for the go command.
+func overrideArgv(key, s string) ([]string, error) {
+	argv, ok := splitArgs(s)
+	if !ok {
+		return nil, fmt.Errorf("%s: %q has an unterminated quote", key, s)
+	}
+	if len(argv) == 0 {
+		return nil, fmt.Errorf("%s: %q is empty", key, s)
+	}
+	for _, a := range argv {
+		if strings.Contains(a, "'") && strings.Contains(a, `"`) {
+			return nil, fmt.Errorf("%s: argument %q has both quote kinds; the go command cannot take it", key, a)
+		}
+	}
+	return argv, nil
+}
+
+// missing explains why nothing serves need: the one Debian package to
+// install when there is one, otherwise what the user has to provide.
+func missing(need Need, host target.Target, cands []Toolchain) *MissingError {
+	e := &MissingError{Need: need, Tried: cands}
+	t := need.Target
+	for _, tc := range cands {
+		if tc.Package != "" && tc.Name != "clang" && tc.Name != "zig" {
+			e.Install = "apt-get install " + tc.Package
+			if tc.Name == "native" || tc.Name == "musl-gcc" {
+				e.Why = "needs a C compiler for cgo"
+			} else {
+				e.Why = "needs a C cross compiler for cgo"
+			}
+			return e
+		}
+	}
+	zigHint := ""
+	for _, tc := range cands {
+		if tc.Name == "zig" {
+			zigHint = strings.Join(tc.CC, " ")
+		}
+	}
+	noCgo := "; CGO_ENABLED=0 builds need no C toolchain"
+	switch {
+	case t.GOOS == "darwin" || t.GOOS == "ios":
+		e.Why = "needs an Apple SDK for cgo, which no Debian package provides: use osxcross (cc: o64-clang) " +
+			"or zig cc with a macOS SDK (cc: \"zig cc -target aarch64-macos --sysroot=<MacOSX.sdk>\") " +
+			"and set cc: for this target in the manifest" + noCgo
+	case t.GOOS == "android":
+		e.Why = "needs the Android NDK for cgo, which Debian does not package: download it, set ANDROID_NDK_HOME " +
+			"and set cc: $ANDROID_NDK_HOME/toolchains/llvm/prebuilt/linux-x86_64/bin/" + ndkTriple(t.GOARCH) +
+			"21-clang for this target in the manifest" + noCgo
+	case t.GOOS == "linux" && need.Libc == "musl":
+		e.Why = "needs a musl C cross compiler for cgo, which Debian does not package (musl-tools' musl-gcc only " +
+			"builds for the host, " + host.Pair() + "): install zig (cc: \"" + zigHint + "\") or a musl cross " +
+			"toolchain (musl.cc) and set cc: in the manifest"
+	case t.GOOS == "linux" && t.GOARCH == "loong64":
+		e.Why = "needs a C cross compiler for cgo, but gcc-loongarch64-linux-gnu is not in Debian 12: install zig " +
+			"(cc: \"" + zigHint + "\") or a LoongArch cross toolchain and set cc: in the manifest"
+	case t.GOOS == "windows" && t.GOARCH == "arm64":
+		e.Why = "needs a C cross compiler for cgo, and Debian's mingw-w64 has none for arm64: install zig " +
+			"(cc: \"" + zigHint + "\") or llvm-mingw and set cc: in the manifest"
+	case len(cands) == 1 && cands[0].Name == "clang":
+		e.Why = fmt.Sprintf("needs clang, lld and a %s sysroot for cgo, which no Debian package provides: copy the "+
+			"target's /usr/include, /lib and /usr/lib (e.g. from its base system archive) into %s and apt-get install "+
+			"clang lld, or set cc: for this target in the manifest", t.GOOS, cands[0].Sysroot) + noCgo
+	case len(cands) == 0:
+		e.Why = "has no C toolchain portmatrix knows of for cgo (Go may not support cgo there: see `go tool dist list -json`); " +
+			"set cc: in the manifest to use your own" + noCgo
+	default:
+		e.Why = "needs a C cross compiler for cgo: install one of " + names(cands) + " or set cc: in the manifest"
+	}
+	return e
+}
+
+func ndkTriple(goarch string) string {
+	switch goarch {
+	case "arm":
+		return "armv7a-linux-androideabi"
+	case "386":
+		return "i686-linux-android"
+	case "amd64":
+		return "x86_64-linux-android"
+	}
+	return "aarch64-linux-android"
+}
+
+func names(cands []Toolchain) string {
+	var s []string
+	for _, tc := range cands {
+		s = append(s, strings.Join(tc.CC, " "))
+	}
+	return strings.Join(s, ", ")
+}
