@@ -135,6 +135,9 @@ func fixturePath(t testing.TB, name string) string {
 	build, _ := fixtureBuilds.LoadOrStore(name, sync.OnceValues(func() (string, error) { return buildFixture(name, fx) }))
 	path, err := build.(func() (string, error))()
 	if errors.Is(err, errSkipFixture) {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("%v (CI=true: run scripts/install-deps.sh)", err)
+		}
 		t.Skip(err)
 	}
 	if err != nil {
