@@ -2,7 +2,7 @@
 GO ?= go
 BIN := bin/portmatrix
 
-.PHONY: build test test-short demo lint release clean
+.PHONY: build deps test test-short demo lint release clean
 
 build:
 	$(GO) build -o $(BIN) ./cmd/portmatrix
@@ -15,8 +15,15 @@ test:
 test-short:
 	$(GO) test -short ./...
 
-# The seed's claims about Go portability, built and asserted on this machine.
-demo: build
+# What the tests and the demo need from Debian: gcc, cross compilers, musl,
+# qemu-user, wine (idempotent: installs only what is missing).
+deps:
+	bash scripts/install-deps.sh
+	bash scripts/install-toolchains.sh
+
+# The seed's claims about Go portability, built, inspected and smoke-run on
+# this machine; exits non-zero if any claim does not hold.
+demo: deps build
 	./$(BIN) build -f examples/seed/portmatrix.yaml
 
 lint:

@@ -35,6 +35,7 @@ type buildOptions struct {
 	mdFile   string
 	noColor  bool
 	progress string
+	smoke    bool
 }
 
 func newBuildCmd(stdio Stdio) *cobra.Command {
@@ -61,6 +62,7 @@ usage and manifest errors.`,
 	fs.StringVar(&o.mdFile, "markdown", "", "also write the report as Markdown to this file")
 	fs.BoolVar(&o.noColor, "no-color", false, "no colour in the table (also when NO_COLOR is set)")
 	fs.StringVar(&o.progress, "progress", "auto", "progress on stderr: auto (a bar on a terminal, lines otherwise), bar, lines, none")
+	fs.BoolVar(&o.smoke, "smoke", false, "run every built binary (natively, under qemu-user or wine) to show it starts; the manifest's smoke: gives arguments and timeout")
 	return cmd
 }
 
@@ -95,6 +97,7 @@ func runBuild(ctx context.Context, o *buildOptions, stdio Stdio) error {
 			outcomes[i] = verify.Binary(res.Job)
 		}
 	}
+	runs := smokeRuns(ctx, o, ld.plan.Jobs, results, outcomes, ld.goEnv)
 	rep := &report.Report{
 		SchemaVersion: report.SchemaVersion,
 		Tool:          "portmatrix " + Version,
@@ -103,7 +106,7 @@ func runBuild(ctx context.Context, o *buildOptions, stdio Stdio) error {
 		Manifest:      ld.plan.Manifest,
 		Started:       started.UTC().Truncate(time.Second),
 		DurationSec:   time.Since(started).Seconds(),
-		Jobs:          report.Collect(results, outcomes),
+		Jobs:          report.Collect(results, outcomes, runs),
 	}
 	rep.Summary = report.Summarize(rep.Jobs)
 

@@ -67,7 +67,32 @@ type Build struct {
 	Expect       *Expect   `yaml:"expect"`
 	Expectations []Rule    `yaml:"expectations"`
 	Smoke        *Smoke    `yaml:"smoke"`
+	// Toolchains are per-target C toolchain overrides for cgo variants,
+	// applied in order over the variant's own keys (later rules win).
+	Toolchains []ToolchainRule `yaml:"toolchains"`
 	located
+}
+
+// ToolchainRule overrides the C toolchain of the cgo jobs whose target and
+// variant it selects, e.g. `cc: o64-clang` for darwin/* only.
+type ToolchainRule struct {
+	Targets          []string `yaml:"targets"`
+	Variants         []string `yaml:"variants"`
+	CC               string   `yaml:"cc"`
+	CXX              string   `yaml:"cxx"`
+	CgoCFLAGS        string   `yaml:"cgo_cflags"`
+	CgoLDFLAGS       string   `yaml:"cgo_ldflags"`
+	PkgConfigSysroot string   `yaml:"pkg_config_sysroot"`
+	Libc             string   `yaml:"libc"`
+	located
+}
+
+// UnmarshalYAML keeps the node for positions.
+func (r *ToolchainRule) UnmarshalYAML(n *yaml.Node) error {
+	type plain ToolchainRule
+	err := firstKeys(n).Decode((*plain)(r))
+	r.located = located{n}
+	return keepItem(err)
 }
 
 // Smoke asks for every binary of a build to be run after it is built

@@ -193,6 +193,19 @@ func Validate(m *Manifest) Problems {
 			checkTemplate(v.Ldflags, v.KeyLoc("ldflags"), vp+".ldflags", add)
 			checkExpect(v.Expect, vp+".expect", add)
 		}
+		for j := range b.Toolchains {
+			r := &b.Toolchains[j]
+			rp := fmt.Sprintf("%s.toolchains[%d]", bp, j)
+			if len(r.Targets) == 0 && len(r.Variants) == 0 {
+				add(r.Loc(), rp, "rule selects nothing: give targets, variants, or both")
+			}
+			checkEnum(r.Libc, LibcValues, r.KeyLoc("libc"), rp+".libc", "libc", add)
+			for k, name := range r.Variants {
+				if !variantKnown(b, name) {
+					add(r.ItemLoc("variants", k), rp+".variants", "no variant %q in this build", name)
+				}
+			}
+		}
 		for j := range b.Expectations {
 			r := &b.Expectations[j]
 			rp := fmt.Sprintf("%s.expectations[%d]", bp, j)

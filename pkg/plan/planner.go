@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"cmp"
 	"os/exec"
 	"time"
 
@@ -155,6 +156,10 @@ func (p *planner) planBuild(b *manifest.Build, filter []string) {
 		r := &b.Expectations[i]
 		p.expand(r, "targets", r.Targets, fmt.Sprintf("%s.expectations[%d].targets", bp, i)) // validity only
 	}
+	for i := range b.Toolchains {
+		r := &b.Toolchains[i]
+		p.expand(r, "targets", r.Targets, fmt.Sprintf("%s.toolchains[%d].targets", bp, i)) // validity only
+	}
 
 	variants := b.Variants
 	if len(variants) == 0 {
@@ -186,7 +191,7 @@ func (p *planner) planBuild(b *manifest.Build, filter []string) {
 				needCgo = append(needCgo, t.String())
 				continue
 			}
-			tc, err := p.selectToolchain(v, t)
+			tc, err := p.selectToolchain(b, v, t)
 			if err != nil {
 				noCC = append(noCC, err.Error())
 				continue
@@ -239,9 +244,27 @@ func (p *planner) warnings(b *manifest.Build, v *manifest.Variant) {
 }
 
 // selectToolchain picks the C toolchain of a cgo job; nil for pure-Go jobs.
-func (p *planner) selectToolchain(v *manifest.Variant, t target.Target) (*toolchain.Toolchain, error) {
+func (p *planner) selectToolchain(b *manifest.Build, v *manifest.Variant, t target.Target) (*toolchain.Toolchain, error) {
 	if !v.Cgo {
 		return nil, nil
+	}
+	ov := toolchain.Overrides{
+		CC: v.CC, CXX: v.CXX, CgoCFLAGS: v.CgoCFLAGS, CgoLDFLAGS: v.CgoLDFLAGS, PkgConfigSysroot: v.PkgConfigSysroot, Libc: v.Libc,
+	}
+	for i := range b.Toolchains {
+		r := &b.Toolchains[i]
+		if len(r.Targets) > 0 && !slices.ContainsFunc(r.Targets, func(pat string) bool { return p.opt.Table.Matches(pat, t) }) {
+			continue
+		}
+		if len(r.Variants) > 0 && !slices.Contains(r.Variants, v.Name) {
+			continue
+		}
+		ov.CC = cmp.Or(r.CC, ov.CC)
+		ov.CXX = cmp.Or(r.CXX, ov.CXX)
+		ov.CgoCFLAGS = cmp.Or(r.CgoCFLAGS, ov.CgoCFLAGS)
+		ov.CgoLDFLAGS = cmp.Or(r.CgoLDFLAGS, ov.CgoLDFLAGS)
+		ov.PkgConfigSysroot = cmp.Or(r.PkgConfigSysroot, ov.PkgConfigSysroot)
+		ov.Libc = cmp.Or(r.Libc, ov.Libc)
 	}
 	sel := p.opt.SelectToolchain
 	if sel == nil {
@@ -249,9 +272,7 @@ func (p *planner) selectToolchain(v *manifest.Variant, t target.Target) (*toolch
 			return toolchain.Select(n, p.opt.Host, ov, exec.LookPath)
 		}
 	}
-	tc, err := sel(toolchain.Need{Target: t, Libc: v.Libc}, toolchain.Overrides{
-		CC: v.CC, CXX: v.CXX, CgoCFLAGS: v.CgoCFLAGS, CgoLDFLAGS: v.CgoLDFLAGS, PkgConfigSysroot: v.PkgConfigSysroot, Libc: v.Libc,
-	})
+	tc, err := sel(toolchain.Need{Target: t, Libc: ov.Libc}, ov)
 	if err != nil {
 		return nil, err
 	}

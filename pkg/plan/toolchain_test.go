@@ -16,7 +16,7 @@ import (
 // CC per target, and a missing compiler is a problem that names the exact
 // package, before anything is built.
 func TestToolchainSelection(t *testing.T) {
-	installed := map[string]bool{"gcc": true, "x86_64-w64-mingw32-gcc": true, "x86_64-w64-mingw32-g++-posix": true, "musl-gcc": true}
+	installed := map[string]bool{"gcc": true, "x86_64-w64-mingw32-gcc": true, "x86_64-w64-mingw32-g++-posix": true, "musl-gcc": true, "o64-clang": true}
 	lookPath := func(name string) (string, error) {
 		if installed[name] {
 			return "/usr/bin/" + name, nil
@@ -43,12 +43,16 @@ builds:
         cc: gcc -m64
         cgo_cflags: -O1
         targets: [linux/amd64]
+    toolchains:
+      - targets: [darwin/*]
+        variants: [cgo]
+        cc: o64-clang
 `)
 	pl, ps := New(m, opt)
 	require.Len(t, ps, 1, ps.Error())
 	assert.Contains(t, ps[0].Error(), "builds[app].variants[cgo].cgo: no C toolchain for cgo: ")
 	assert.Contains(t, ps[0].Error(), "linux/arm64 needs a C cross compiler for cgo: apt-get install gcc-aarch64-linux-gnu")
-	assert.Contains(t, ps[0].Error(), "darwin/arm64 needs an Apple SDK")
+	assert.NotContains(t, ps[0].Error(), "darwin", "the toolchains rule gives darwin its compiler")
 
 	env := map[string][]string{}
 	for _, j := range pl.Jobs {
@@ -60,4 +64,5 @@ builds:
 	assert.Contains(t, env["app/linux/amd64/musl"], "CC=musl-gcc")
 	assert.Contains(t, env["app/linux/amd64/own"], "CC=gcc -m64")
 	assert.Contains(t, env["app/linux/amd64/own"], "CGO_CFLAGS=-O1")
+	assert.Contains(t, env["app/darwin/arm64/cgo"], "CC=o64-clang")
 }

@@ -4,13 +4,15 @@ import (
 	"errors"
 
 	"github.com/portmatrix/portmatrix/pkg/build"
+	"github.com/portmatrix/portmatrix/pkg/smoke"
 	"github.com/portmatrix/portmatrix/pkg/verify"
 )
 
-// Collect turns build results and their verifications into report rows, in
-// plan order. outcomes is indexed like results; an entry is ignored for
-// jobs that did not build.
-func Collect(results []build.Result, outcomes []verify.Outcome) []Job {
+// Collect turns build results, their verifications and their smoke runs
+// into report rows, in plan order. outcomes and runs are indexed like
+// results (runs may be nil); entries are ignored for jobs that did not
+// build. A smoke run that fails is a violation: the binary does not start.
+func Collect(results []build.Result, outcomes []verify.Outcome, runs []*smoke.Result) []Job {
 	jobs := make([]Job, len(results))
 	for i, res := range results {
 		j := res.Job
@@ -25,6 +27,13 @@ func Collect(results []build.Result, outcomes []verify.Outcome) []Job {
 			row.Status = StatusOK
 			if i < len(outcomes) {
 				fillOutcome(&row, outcomes[i])
+			}
+			if i < len(runs) && runs[i] != nil {
+				row.Runs = runs[i]
+				if runs[i].Status == smoke.StatusFailed && row.Status != StatusFailed {
+					row.Violations = append(row.Violations, "does not start: "+runs[i].String())
+					row.Status = StatusViolated
+				}
 			}
 		case build.StatusFailed:
 			row.Status = StatusFailed

@@ -21,8 +21,8 @@ func WriteMarkdown(w io.Writer, r *Report) error {
 	b.WriteString("\n")
 
 	if len(r.Jobs) > 0 {
-		multi := multiBuild(r.Jobs)
-		cols := tableColumns(multi)
+		l := layoutOf(r.Jobs)
+		cols := tableColumns(l)
 		var head, align []string
 		for _, c := range cols {
 			head = append(head, c.header)
@@ -36,7 +36,7 @@ func WriteMarkdown(w io.Writer, r *Report) error {
 		writeMDRow(&b, head)
 		writeMDRow(&b, align)
 		for _, j := range r.Jobs {
-			cells := jobCells(j, multi)
+			cells := jobCells(j, l)
 			for i, c := range cells {
 				cells[i] = mdEscape(c)
 			}

@@ -1,13 +1,17 @@
 // Package report holds the result of a portmatrix run as a plain value and
 // renders it as a terminal table, JSON or Markdown.
 //
-// The package deliberately knows nothing about building or verifying: the
-// CLI converts build and verify results into a Report, so that presentation
-// stays separate from logic and the writers can be tested with literal
-// values. It must not import other portmatrix packages.
+// The Report value and its writers know nothing about building or
+// verifying, so presentation stays separate from logic and the writers are
+// tested with literal values; Collect (collect.go) is the one place that
+// turns build, verify and smoke results into rows.
 package report
 
-import "time"
+import (
+	"time"
+
+	"github.com/portmatrix/portmatrix/pkg/smoke"
+)
 
 // SchemaVersion is the version of the JSON document written by WriteJSON, so
 // that consumers can detect incompatible changes; bump it on any incompatible
@@ -110,6 +114,10 @@ type Job struct {
 	Stripped       bool     `json:"stripped"`
 	PIE            bool     `json:"pie"`
 	SHA256         string   `json:"sha256,omitempty"`
+
+	// Runs is the smoke run of the binary (--smoke or smoke: in the
+	// manifest); nil when it was not run.
+	Runs *smoke.Result `json:"runs,omitempty"`
 }
 
 // Linkage values counted by Summarize; they match the strings the inspector

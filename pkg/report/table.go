@@ -56,10 +56,10 @@ func WriteTable(w io.Writer, r *Report, opt TableOptions) error {
 		return errNilReport
 	}
 	var b bytes.Buffer
-	multi := multiBuild(r.Jobs)
-	cols := tableColumns(multi)
+	l := layoutOf(r.Jobs)
+	cols := tableColumns(l)
 	if len(r.Jobs) > 0 {
-		writeGrid(&b, r.Jobs, cols, multi, opt)
+		writeGrid(&b, r.Jobs, cols, l, opt)
 	}
 
 	probs := problems(r.Jobs)
@@ -99,10 +99,11 @@ func WriteTable(w io.Writer, r *Report, opt TableOptions) error {
 
 // writeGrid writes the header and one row per job, padding on the plain text
 // and wrapping only the text (not the padding) in colour codes.
-func writeGrid(b *bytes.Buffer, jobs []Job, cols []column, multi bool, opt TableOptions) {
+func writeGrid(b *bytes.Buffer, jobs []Job, cols []column, l layout, opt TableOptions) {
+	multi := l.multi
 	rows := make([][]string, len(jobs))
 	for i, j := range jobs {
-		rows[i] = jobCells(j, multi)
+		rows[i] = jobCells(j, l)
 	}
 	widths := make([]int, len(cols))
 	for i, c := range cols {
@@ -114,7 +115,7 @@ func writeGrid(b *bytes.Buffer, jobs []Job, cols []column, multi bool, opt Table
 		}
 	}
 
-	libCol := libraryColumn(multi)
+	libCol := libraryColumn(l)
 	if opt.Width > 0 {
 		total := len(colSep) * (len(cols) - 1)
 		for _, w := range widths {
@@ -198,7 +199,7 @@ func rowColours(j Job, row []string, multi bool) []string {
 
 // tableColumns returns the columns of the table and of the Markdown table;
 // BUILD comes first only when the report has several builds.
-func tableColumns(multi bool) []column {
+func tableColumns(l layout) []column {
 	cols := []column{
 		{header: "TARGET"},
 		{header: "VARIANT"},
@@ -209,22 +210,25 @@ func tableColumns(multi bool) []column {
 		{header: "SIZE", right: true},
 		{header: "TIME", right: true},
 	}
-	if multi {
+	if l.runs {
+		cols = append(cols, column{header: "RUNS"})
+	}
+	if l.multi {
 		cols = append([]column{{header: "BUILD"}}, cols...)
 	}
 	return cols
 }
 
-// libraryColumn is the index of LIBRARIES in tableColumns(multi).
-func libraryColumn(multi bool) int {
-	if multi {
+// libraryColumn is the index of LIBRARIES in tableColumns(l).
+func libraryColumn(l layout) int {
+	if l.multi {
 		return 5
 	}
 	return 4
 }
 
 // jobCells returns the plain text cells of a job, in tableColumns order.
-func jobCells(j Job, multi bool) []string {
+func jobCells(j Job, l layout) []string {
 	linkage, libs, size := "-", "-", "-"
 	if built(j.Status) {
 		if j.Linkage != "" {
@@ -236,10 +240,31 @@ func jobCells(j Job, multi bool) []string {
 		size = humanSize(j.Size)
 	}
 	cells := []string{j.Target, j.Variant, statusLabel(j.Status), linkage, libs, floorCell(j), size, jobTime(j)}
-	if multi {
+	if l.runs {
+		runs := "-"
+		if j.Runs != nil {
+			runs = j.Runs.String()
+		}
+		cells = append(cells, runs)
+	}
+	if l.multi {
 		cells = append([]string{j.Build}, cells...)
 	}
 	return cells
+}
+
+// layout says which optional columns a report needs: BUILD when it has
+// several builds, RUNS when binaries were smoke-run.
+type layout struct{ multi, runs bool }
+
+func layoutOf(jobs []Job) layout {
+	l := layout{multi: multiBuild(jobs)}
+	for _, j := range jobs {
+		if j.Runs != nil {
+			l.runs = true
+		}
+	}
+	return l
 }
 
 // multiBuild reports whether jobs come from more than one build, which is
