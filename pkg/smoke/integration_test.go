@@ -299,7 +299,7 @@ func TestRun(t *testing.T) {
 			// Wine before 8.13 (Debian 12 has 8.0) cannot start any Go 1.22+
 			// Windows binary; Run must say so instead of calling it broken.
 			assert.Contains(t, res.Why, "bcryptprimitives.dll")
-			t.Skip("this wine cannot run Go binaries: " + res.Why)
+			t.Logf("this wine cannot run Go binaries, as Run reports: %s", res.Why)
 		default:
 			t.Fatalf("want ok (or not-runnable on an old wine), got %+v", res)
 		}
