@@ -9,7 +9,7 @@ build:
 
 # The full suite: unit, integration (real toolchain) and CLI scripts, race detector on.
 test:
-	$(GO) test -race -count=1 ./...
+	$(GO) test -race -count=1 -timeout 60m ./...
 
 # Unit tests only (no go toolchain runs): seconds.
 test-short:

@@ -78,7 +78,6 @@ func runBuild(ctx context.Context, o *buildOptions, stdio Stdio) error {
 	if err != nil {
 		return err
 	}
-	goEnv := ld.goEnv
 	if err := preflight(ctx, ld.plan.Jobs, stdio); err != nil {
 		return err
 	}
@@ -101,8 +100,8 @@ func runBuild(ctx context.Context, o *buildOptions, stdio Stdio) error {
 	rep := &report.Report{
 		SchemaVersion: report.SchemaVersion,
 		Tool:          "portmatrix " + Version,
-		GoVersion:     goEnv.Version,
-		Host:          goEnv.Host(),
+		GoVersion:     ld.goEnv.Version,
+		Host:          ld.goEnv.Host(),
 		Manifest:      ld.plan.Manifest,
 		Started:       started.UTC().Truncate(time.Second),
 		DurationSec:   time.Since(started).Seconds(),
