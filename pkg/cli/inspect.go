@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -144,7 +145,7 @@ func writeInspectTable(stdio Stdio, entries []inspectEntry) error {
 			}
 			libs = strings.Join(names, ", ")
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", e.Path, in.Format, plat, in.Linkage, floor(in), libs)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", e.Path, in.Format, plat, in.Linkage, cmp.Or(inspect.Floor(in.GOOS, in.MaxGlibc, in.MinOS), "-"), libs)
 		for _, v := range e.Violations {
 			problems = append(problems, fmt.Sprintf("✗ %s: %s", e.Path, v))
 		}
@@ -156,21 +157,6 @@ func writeInspectTable(stdio Stdio, entries []inspectEntry) error {
 		fmt.Fprintln(stdio.Out, p)
 	}
 	return nil
-}
-
-// floor is the oldest system a binary runs on, where its bytes say.
-func floor(in *inspect.Info) string {
-	switch {
-	case in.MaxGlibc != "":
-		return "glibc " + in.MaxGlibc
-	case in.MinOS != "" && in.Format == inspect.FormatPE:
-		return "Windows " + in.MinOS
-	case in.MinOS != "" && in.GOOS == "ios":
-		return "iOS " + in.MinOS
-	case in.MinOS != "":
-		return "macOS " + in.MinOS
-	}
-	return "-"
 }
 
 // parseExpect turns --expect values into a policy.

@@ -108,3 +108,23 @@ func versionFloor(names []string, prefix string) string {
 	}
 	return best
 }
+
+// Floor names the oldest system a binary runs on, where its bytes say: the
+// glibc it needs, or the minimum macOS, iOS or Windows version; "" when
+// nothing sets one (static binaries, other systems). The report and
+// `portmatrix inspect` both show it.
+func Floor(goos, maxGlibc, minOS string) string {
+	switch {
+	case maxGlibc != "":
+		return "glibc " + maxGlibc
+	case minOS == "":
+		return ""
+	case goos == "darwin":
+		return "macOS " + minOS
+	case goos == "ios":
+		return "iOS " + minOS
+	case goos == "windows":
+		return "Windows " + minOS
+	}
+	return ""
+}

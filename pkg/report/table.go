@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/portmatrix/portmatrix/pkg/inspect"
 )
 
 // TableOptions controls terminal rendering; the CLI derives it from whether
@@ -315,18 +317,8 @@ func librariesCell(needed, thirdParty []string) string {
 // floorCell is the oldest system the binary runs on, where its bytes say:
 // the glibc version it needs, or the minimum macOS / Windows version.
 func floorCell(j Job) string {
-	if !built(j.Status) {
-		return "-"
-	}
-	switch {
-	case j.MaxGlibc != "":
-		return "glibc " + j.MaxGlibc
-	case j.MinOS != "" && j.GOOS == "darwin":
-		return "macOS " + j.MinOS
-	case j.MinOS != "" && j.GOOS == "ios":
-		return "iOS " + j.MinOS
-	case j.MinOS != "" && j.GOOS == "windows":
-		return "Windows " + j.MinOS
+	if f := inspect.Floor(j.GOOS, j.MaxGlibc, j.MinOS); f != "" && built(j.Status) {
+		return f
 	}
 	return "-"
 }
