@@ -74,7 +74,6 @@ func (f *planFlags) stamp(stdio Stdio) (plan.Stamp, error) {
 
 // loaded is a validated manifest and its plan.
 type loaded struct {
-	manifest *manifest.Manifest
 	plan     *plan.Plan
 	goBin    string
 	goEnv    target.GoEnv
@@ -121,7 +120,7 @@ func (f *planFlags) loadWith(ctx context.Context, stdio Stdio, sel func(toolchai
 	for _, w := range p.Warnings {
 		fmt.Fprintf(stdio.Err, "warning: %s\n", w)
 	}
-	return &loaded{manifest: m, plan: p, goBin: goBin, goEnv: goEnv}, nil
+	return &loaded{plan: p, goBin: goBin, goEnv: goEnv}, nil
 }
 
 func problemsErr(stdio Stdio, ps manifest.Problems) error {
