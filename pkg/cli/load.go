@@ -74,9 +74,9 @@ func (f *planFlags) stamp(stdio Stdio) (plan.Stamp, error) {
 
 // loaded is a validated manifest and its plan.
 type loaded struct {
-	plan     *plan.Plan
-	goBin    string
-	goEnv    target.GoEnv
+	plan  *plan.Plan
+	goBin string
+	goEnv target.GoEnv
 }
 
 // load reads, validates and plans a manifest. Every problem is printed (all
