@@ -50,11 +50,7 @@ type doctorRow struct {
 
 func runDoctor(ctx context.Context, o *doctorOptions, fileGiven bool, stdio Stdio) error {
 	goBin := goCommand(o.goBin, stdio)
-	goEnv, err := target.LoadGoEnv(ctx, goBin)
-	if err != nil {
-		return usageErr("%v", err)
-	}
-	host := target.Target{GOOS: goEnv.HostOS, GOARCH: goEnv.HostArc}
+	var goEnv target.GoEnv
 	var rows []doctorRow
 	_, statErr := os.Stat(o.file)
 	withManifest := fileGiven || statErr == nil
@@ -73,6 +69,7 @@ func runDoctor(ctx context.Context, o *doctorOptions, fileGiven bool, stdio Stdi
 		if err != nil {
 			return err
 		}
+		goEnv = ld.goEnv
 		for _, j := range ld.plan.Jobs {
 			if j.StaticC {
 				for i := range rows {
@@ -87,6 +84,9 @@ func runDoctor(ctx context.Context, o *doctorOptions, fileGiven bool, stdio Stdi
 		if err != nil {
 			return usageErr("%v", err)
 		}
+		if goEnv, err = target.LoadGoEnv(ctx, goBin); err != nil {
+			return usageErr("%v", err)
+		}
 		for _, p := range table.Platforms() {
 			if p.CgoSupported {
 				rows = append(rows, doctorRow{need: toolchain.Need{Target: target.Target{GOOS: p.GOOS, GOARCH: p.GOARCH}}})
@@ -94,6 +94,7 @@ func runDoctor(ctx context.Context, o *doctorOptions, fileGiven bool, stdio Stdi
 		}
 	}
 
+	host := target.Target{GOOS: goEnv.HostOS, GOARCH: goEnv.HostArc}
 	type result struct {
 		tc     *toolchain.Toolchain
 		status string
