@@ -8,6 +8,7 @@
 package report
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/portmatrix/portmatrix/pkg/smoke"
@@ -56,7 +57,46 @@ type Report struct {
 	DurationSec   float64   `json:"duration_seconds"`
 	Summary       Summary   `json:"summary"`
 	Jobs          []Job     `json:"jobs"`
+
+	// Release identity, so that `portmatrix merge` can refuse fragments of
+	// different releases: the template stamp, the hash of the manifest's
+	// bytes and every job id of the whole plan (before sharding).
+	Version        string   `json:"version,omitempty"`
+	Commit         string   `json:"commit,omitempty"`
+	Date           string   `json:"date,omitempty"`
+	ManifestSHA256 string   `json:"manifest_sha256,omitempty"`
+	Plan           []string `json:"plan,omitempty"`
+	// Shard is set when the run built one part of the plan (--shard i/n).
+	Shard *Shard `json:"shard,omitempty"`
+	// Checksums is the SHA256SUMS file written for this run, relative to
+	// the working directory ("" when none was written).
+	Checksums string `json:"checksums,omitempty"`
 }
+
+// Shard names one part of a plan split over n machines: Index of Count,
+// 1-based, as written on the command line ("2/4").
+type Shard struct {
+	Index int `json:"index"`
+	Count int `json:"count"`
+}
+
+// String is the command-line form, "i/n".
+func (s Shard) String() string { return fmt.Sprintf("%d/%d", s.Index, s.Count) }
+
+// Artifact is a file the run produced besides the binary (an archive),
+// named relative to the dist directory with forward slashes.
+type Artifact struct {
+	File   string `json:"file"`
+	SHA256 string `json:"sha256"`
+	Size   int64  `json:"size"`
+}
+
+// Reproducibility verdicts of a job checked with --reproducible.
+const (
+	ReproYes   = "yes"   // a second, independent build gave the same bytes
+	ReproNo    = "no"    // it did not; ReproDetails says where they differ
+	ReproError = "error" // the second build could not be made
+)
 
 // Summary holds the counts of a run, so that consumers of the JSON document
 // and readers of the summary line need not count jobs themselves.
@@ -114,6 +154,18 @@ type Job struct {
 	Stripped       bool     `json:"stripped"`
 	PIE            bool     `json:"pie"`
 	SHA256         string   `json:"sha256,omitempty"`
+
+	// File is Output relative to the dist directory, with forward slashes:
+	// the name SHA256SUMS lists and merge matches on.
+	File string `json:"file,omitempty"`
+	// Archive is the job's release archive, when the build asks for one.
+	Archive *Artifact `json:"archive,omitempty"`
+	// Reproducible is "yes", "no" or "error" when --reproducible checked
+	// the job, "" otherwise; ReproDetails explains a "no" or an "error"
+	// (build settings, sections and the first offset that differ, and the
+	// flags that would fix it).
+	Reproducible string   `json:"reproducible,omitempty"`
+	ReproDetails []string `json:"reproducible_details,omitempty"`
 
 	// Runs is the smoke run of the binary (--smoke or smoke: in the
 	// manifest); nil when it was not run.
