@@ -70,7 +70,43 @@ type Build struct {
 	// Toolchains are per-target C toolchain overrides for cgo variants,
 	// applied in order over the variant's own keys (later rules win).
 	Toolchains []ToolchainRule `yaml:"toolchains"`
+	// Archive, when set, packs every job's binary (and extra files) into a
+	// deterministic release archive in the dist directory.
+	Archive *Archive `yaml:"archive"`
 	located
+}
+
+// Archive formats accepted by archive.format and archive.windows_format.
+const (
+	ArchiveTarGz  = "tar.gz"
+	ArchiveZip    = "zip"
+	ArchiveBinary = "binary" // no archive: the binary itself is the artifact
+)
+
+// ArchiveFormats lists the accepted archive formats.
+var ArchiveFormats = []string{ArchiveTarGz, ArchiveZip, ArchiveBinary}
+
+// DefaultArchiveName is the archive name template (without extension).
+const DefaultArchiveName = `{{.Binary}}_{{.Version}}_{{.GOOS}}_{{.GOARCH}}{{with .Level}}_{{.}}{{end}}{{if ne .Variant "default"}}_{{.Variant}}{{end}}`
+
+// Archive is how a build's binaries are packed for release. Archives are
+// byte-for-byte deterministic: sorted entries, one fixed mtime (the commit
+// time or SOURCE_DATE_EPOCH), uid/gid 0 and fixed modes.
+type Archive struct {
+	Format        string   `yaml:"format"`         // tar.gz (default), zip or binary
+	WindowsFormat string   `yaml:"windows_format"` // format for windows targets (default zip)
+	Name          string   `yaml:"name"`           // template of the file name, without extension
+	Files         []string `yaml:"files"`          // extra files (globs, relative to the manifest), e.g. [LICENSE, README.md]
+	Wrap          *bool    `yaml:"wrap"`           // put the entries in a top directory named like the archive (default true)
+	located
+}
+
+// UnmarshalYAML keeps the node for positions.
+func (a *Archive) UnmarshalYAML(n *yaml.Node) error {
+	type plain Archive
+	err := firstKeys(n).Decode((*plain)(a))
+	a.located = located{n}
+	return keepItem(err)
 }
 
 // ToolchainRule overrides the C toolchain of the cgo jobs whose target and

@@ -20,9 +20,11 @@ import (
 // TemplateData is what ldflags and output templates can use. The field set
 // is part of the manifest's contract (README: Templates).
 type TemplateData struct {
-	Version string // release version (--app-version; default "dev")
-	Commit  string // commit (--commit; default "none")
-	Date    string // build date, RFC 3339 (--date; default SOURCE_DATE_EPOCH or now)
+	Version     string // release version (--app-version; default from git describe, else "dev")
+	Commit      string // commit (--commit; default git HEAD, else "none")
+	ShortCommit string // first 7 characters of Commit
+	Tag         string // the git tag HEAD is at, "" when none
+	Date        string // build date, RFC 3339 (--date; default SOURCE_DATE_EPOCH, else the commit time, else now)
 	Build   string // build id
 	Binary  string // binary name, without extension
 	GOOS    string
@@ -37,7 +39,7 @@ type TemplateData struct {
 // SampleData fills every template field, to check templates before any real
 // values exist.
 func SampleData() TemplateData {
-	return TemplateData{Version: "1.2.3", Commit: "0123abc", Date: "2006-01-02T15:04:05Z", Build: "app", Binary: "app",
+	return TemplateData{Version: "1.2.3", Commit: "0123abc4567", ShortCommit: "0123abc", Tag: "v1.2.3", Date: "2006-01-02T15:04:05Z", Build: "app", Binary: "app",
 		GOOS: "linux", GOARCH: "arm", Level: "v7", Target: "linux/arm/v7", Slug: "linux_arm_v7", Variant: "default", Ext: ""}
 }
 
@@ -155,6 +157,7 @@ func Validate(m *Manifest) Problems {
 			}
 		}
 		checkExpect(b.Expect, bp+".expect", add)
+		checkArchive(b.Archive, bp+".archive", add)
 		if b.Smoke != nil && b.Smoke.Timeout != "" {
 			if d, err := time.ParseDuration(b.Smoke.Timeout); err != nil || d <= 0 {
 				add(b.Smoke.KeyLoc("timeout"), bp+".smoke.timeout", "%q is not a positive duration; write it like \"10s\"", b.Smoke.Timeout)
@@ -356,4 +359,38 @@ func orList(ss []string) string {
 		return strings.Join(ss, "")
 	}
 	return strings.Join(ss[:len(ss)-1], ", ") + " or " + ss[len(ss)-1]
+}
+
+// checkArchive validates a build's archive: formats, a name template that
+// renders to a plain file name, and well-formed globs.
+func checkArchive(a *Archive, ap string, add adder) {
+	if a == nil {
+		return
+	}
+	for _, f := range []struct{ key, val string }{{"format", a.Format}, {"windows_format", a.WindowsFormat}} {
+		if f.val != "" && !slices.Contains(ArchiveFormats, f.val) {
+			msg := fmt.Sprintf("%q is not an archive format; use one of %s", f.val, strings.Join(ArchiveFormats, ", "))
+			if c := suggest.Closest(f.val, ArchiveFormats, 1); len(c) > 0 {
+				msg = fmt.Sprintf("%q is not an archive format (did you mean %q?)", f.val, c[0])
+			}
+			add(a.KeyLoc(f.key), ap+"."+f.key, "%s", msg)
+		}
+	}
+	if out, ok := checkTemplate(a.Name, a.KeyLoc("name"), ap+".name", add); ok && a.Name != "" {
+		if out == "" || strings.ContainsAny(out, `/\`) || out == "." || out == ".." {
+			add(a.KeyLoc("name"), ap+".name", "the archive name renders to %q; it must be a plain file name (no directories), without extension", out)
+		}
+	}
+	for i, g := range a.Files {
+		switch {
+		case strings.TrimSpace(g) == "":
+			add(a.ItemLoc("files", i), ap+".files", "empty file name")
+		case path.IsAbs(g) || filepath.IsAbs(g):
+			add(a.ItemLoc("files", i), ap+".files", "%q is absolute; give it relative to the manifest", g)
+		default:
+			if _, err := path.Match(filepath.ToSlash(g), ""); err != nil {
+				add(a.ItemLoc("files", i), ap+".files", "%q is not a valid glob: %v", g, err)
+			}
+		}
+	}
 }

@@ -148,7 +148,7 @@ func TestRender(t *testing.T) {
 		name, text, want, wantErr string
 	}{
 		{"default output", DefaultOutput, "app/linux_arm_v7/default/app", ""},
-		{"stamp", "-X v={{.Version}} -X c={{.Commit}} -X d={{.Date}}", "-X v=1.2.3 -X c=0123abc -X d=2006-01-02T15:04:05Z", ""},
+		{"stamp", "-X v={{.Version}} -X c={{.Commit}} -X d={{.Date}}", "-X v=1.2.3 -X c=0123abc4567 -X d=2006-01-02T15:04:05Z", ""},
 		{"target fields", "{{.GOOS}} {{.GOARCH}} {{.Level}} {{.Target}}", "linux arm v7 linux/arm/v7", ""},
 		{"unknown field", "{{.Nope}}", "", "can't evaluate field Nope"},
 		{"syntax", "{{.Version", "", "unclosed action"},
@@ -170,6 +170,6 @@ func TestRender(t *testing.T) {
 // TestTemplateFieldsDocumented keeps the list in messages equal to the
 // fields of TemplateData.
 func TestTemplateFieldsDocumented(t *testing.T) {
-	assert.Equal(t, []string{"Version", "Commit", "Date", "Build", "Binary", "GOOS", "GOARCH", "Level", "Target", "Slug", "Variant", "Ext"},
+	assert.Equal(t, []string{"Version", "Commit", "ShortCommit", "Tag", "Date", "Build", "Binary", "GOOS", "GOARCH", "Level", "Target", "Slug", "Variant", "Ext"},
 		templateFields())
 }

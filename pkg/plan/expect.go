@@ -154,6 +154,14 @@ func (p *planner) checkOutputs() {
 	clashes := map[string][]string{}
 	var order []string
 	for _, j := range p.plan.Jobs {
+		if j.Archive != nil {
+			if other, dup := byPath[j.Archive.Path]; dup {
+				p.add(p.build(j.Build).Archive.KeyLoc("name"), "builds["+j.Build+"].archive.name",
+					"jobs %s and %s both write %s; put {{.GOOS}}, {{.GOARCH}}, {{.Level}} and {{.Variant}} in the archive name", other, j.ID, j.Archive.Path)
+			} else {
+				byPath[j.Archive.Path] = j.ID
+			}
+		}
 		if other, dup := byPath[j.Output]; dup {
 			if _, seen := clashes[j.Build]; !seen {
 				order = append(order, j.Build)

@@ -20,9 +20,15 @@ import (
 
 // Stamp is the release information that templates can use.
 type Stamp struct {
-	Version string `json:"version"`
-	Commit  string `json:"commit"`
-	Date    string `json:"date"`
+	Version     string `json:"version"`
+	Commit      string `json:"commit"`
+	ShortCommit string `json:"short_commit,omitempty"`
+	Tag         string `json:"tag,omitempty"`
+	Date        string `json:"date"`
+	// DateSource says where Date came from: "--date", "SOURCE_DATE_EPOCH",
+	// "git" (the commit time) or "now". Archives take their fixed mtime
+	// from Date unless it is "now", which would make them differ run to run.
+	DateSource string `json:"date_source,omitempty"`
 }
 
 // Options are the inputs to New besides the manifest.
@@ -157,6 +163,26 @@ type Job struct {
 	StaticC bool `json:"static_c,omitempty"`
 	// Smoke, when set, runs the binary after it is built.
 	Smoke *Smoke `json:"smoke,omitempty"`
+	// Archive, when set, is the release archive packed from the binary.
+	Archive *Archive `json:"archive,omitempty"`
+}
+
+// Archive is the release archive of one job.
+type Archive struct {
+	// Format is "tar.gz" or "zip".
+	Format string `json:"format"`
+	// Path is the archive's absolute path (in the dist directory).
+	Path string `json:"path"`
+	// Root is the top directory inside the archive ("" for none).
+	Root string `json:"root,omitempty"`
+	// Files are the extra files, in manifest order, globs expanded.
+	Files []ArchiveFile `json:"files,omitempty"`
+}
+
+// ArchiveFile is one extra file of an archive: Src on disk, Name inside.
+type ArchiveFile struct {
+	Src  string `json:"src"`
+	Name string `json:"name"`
 }
 
 // Smoke is how to run a job's binary to show that it starts.

@@ -289,7 +289,8 @@ func (p *planner) addJob(b *manifest.Build, v *manifest.Variant, t target.Target
 		}
 	}
 	data := manifest.TemplateData{
-		Version: p.opt.Stamp.Version, Commit: p.opt.Stamp.Commit, Date: p.opt.Stamp.Date,
+		Version: p.opt.Stamp.Version, Commit: p.opt.Stamp.Commit, ShortCommit: p.opt.Stamp.ShortCommit,
+		Tag: p.opt.Stamp.Tag, Date: p.opt.Stamp.Date,
 		Build: b.ID, Binary: binary, GOOS: t.GOOS, GOARCH: t.GOARCH, Level: t.Level,
 		Target: t.String(), Slug: t.Slug(), Variant: v.Name, Ext: Ext(t),
 	}
@@ -363,6 +364,10 @@ func (p *planner) addJob(b *manifest.Build, v *manifest.Variant, t target.Target
 	env = append(env, b.Env...)
 	env = append(env, v.Env...)
 
+	arch, ok := p.archive(b, t, v, data)
+	if !ok {
+		return
+	}
 	p.plan.Jobs = append(p.plan.Jobs, Job{
 		ID: id, Build: b.ID, Variant: v.Name, Target: t,
 		Cgo: v.Cgo, Linkmode: v.Linkmode, Buildmode: v.Buildmode,
@@ -372,6 +377,7 @@ func (p *planner) addJob(b *manifest.Build, v *manifest.Variant, t target.Target
 		Toolchain: tc,
 		StaticC:   tc != nil && slices.ContainsFunc(v.Extldflags, func(f string) bool { return f == "-static" || f == "-static-pie" }),
 		Smoke:     smokeSpec(b.Smoke),
+		Archive:   arch,
 	})
 }
 
