@@ -7,7 +7,14 @@ set -euo pipefail
 # git: version stamping and `go build` VCS stamping inside a checkout.
 # binutils (readelf), g++ and gcc-mingw-w64-x86-64: pkg/inspect cross-checks
 # its ELF reading against readelf and builds C, C++ and Windows C fixtures.
-packages=(gcc libc6-dev git make binutils g++ gcc-mingw-w64-x86-64)
+# chromium, fonts-dejavu-core and fonts-noto-color-emoji: pkg/report's
+# TestHTMLInBrowser renders the HTML report in headless Chromium (computed
+# colours, screenshot); without an emoji font the grid's symbols are boxes.
+# libxml2-utils (xmllint): TestWriteJUnitSchema validates the JUnit XML
+# against pkg/report/testdata/junit-10.xsd.
+# Under CI=true these tests fail instead of skipping when a tool is missing.
+packages=(gcc libc6-dev git make binutils g++ gcc-mingw-w64-x86-64
+	chromium fonts-dejavu-core fonts-noto-color-emoji libxml2-utils)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -8,9 +8,11 @@ import (
 )
 
 // WriteMarkdown renders r as GitHub-flavoured Markdown, for a CI job summary
-// or a pull-request comment: a heading, the summary line, a table with the
-// same columns as WriteTable (never truncated, never coloured) and, when
-// there are any, a "Problems" section with violations and failures.
+// or a pull-request comment: a heading, the summary line, the OS ×
+// architecture grid (see NewGrid) with its legend, a table with the same
+// columns as WriteTable (never truncated, never coloured) and, when there
+// are any, a "Problems" section with violations, failures and
+// reproducibility problems.
 func WriteMarkdown(w io.Writer, r *Report) error {
 	if r == nil {
 		return errNilReport
@@ -21,6 +23,7 @@ func WriteMarkdown(w io.Writer, r *Report) error {
 	b.WriteString("\n")
 
 	if len(r.Jobs) > 0 {
+		writeMDGrid(&b, NewGrid(r.Jobs))
 		l := layoutOf(r.Jobs)
 		cols := tableColumns(l)
 		var head, align []string
@@ -54,6 +57,9 @@ func WriteMarkdown(w io.Writer, r *Report) error {
 					fmt.Fprintf(&b, "  %s\n", mdEscape(l))
 				}
 			}
+			for _, d := range p.details {
+				fmt.Fprintf(&b, "  - %s\n", mdEscape(d))
+			}
 			if len(p.tail) > 0 {
 				fence := codeFence(p.tail)
 				fmt.Fprintf(&b, "\n  %s\n", fence)
@@ -76,6 +82,42 @@ func WriteMarkdown(w io.Writer, r *Report) error {
 	}
 	_, err := w.Write(b.Bytes())
 	return err
+}
+
+// writeMDGrid writes the grid as a table, one row per OS, one column per
+// architecture, each job of a cell on its own line, followed by the legend.
+func writeMDGrid(b *bytes.Buffer, g Grid) {
+	head := []string{""}
+	align := []string{"---"}
+	for _, a := range g.Arches {
+		head = append(head, mdEscape(a))
+		align = append(align, ":---:")
+	}
+	b.WriteString("\n")
+	writeMDRow(b, head)
+	writeMDRow(b, align)
+	for r, goos := range g.OSes {
+		row := []string{"**" + mdEscape(goos) + "**"}
+		for _, cell := range g.Cells[r] {
+			var entries []string
+			for _, e := range cell.Entries {
+				text := e.Class.Symbol()
+				if e.Label != "" {
+					text += " " + mdEscape(e.Label)
+				}
+				entries = append(entries, text)
+			}
+			row = append(row, strings.Join(entries, "<br>"))
+		}
+		writeMDRow(b, row)
+	}
+	var legend []string
+	for _, c := range g.Legend() {
+		legend = append(legend, c.Symbol()+" "+mdEscape(c.Description()))
+	}
+	b.WriteString("\n")
+	b.WriteString(strings.Join(legend, " · "))
+	b.WriteString("\n")
 }
 
 // writeMDRow writes one table row; cells must already be escaped.

@@ -1,5 +1,6 @@
 // Package report holds the result of a portmatrix run as a plain value and
-// renders it as a terminal table, JSON or Markdown.
+// renders it as a terminal table, JSON, Markdown (with an OS × architecture
+// grid), a self-contained HTML page or JUnit XML.
 //
 // The Report value and its writers know nothing about building or
 // verifying, so presentation stays separate from logic and the writers are

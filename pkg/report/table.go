@@ -2,6 +2,7 @@ package report
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -81,6 +82,9 @@ func WriteTable(w io.Writer, r *Report, opt TableOptions) error {
 					fmt.Fprintf(&b, "    %s\n", l)
 				}
 			}
+			for _, d := range p.details {
+				fmt.Fprintf(&b, "    %s\n", d)
+			}
 			for _, l := range p.tail {
 				fmt.Fprintf(&b, "    %s\n", l)
 			}
@@ -102,7 +106,6 @@ func WriteTable(w io.Writer, r *Report, opt TableOptions) error {
 // writeGrid writes the header and one row per job, padding on the plain text
 // and wrapping only the text (not the padding) in colour codes.
 func writeGrid(b *bytes.Buffer, jobs []Job, cols []column, l layout, opt TableOptions) {
-	multi := l.multi
 	rows := make([][]string, len(jobs))
 	for i, j := range jobs {
 		rows[i] = jobCells(j, l)
@@ -141,7 +144,7 @@ func writeGrid(b *bytes.Buffer, jobs []Job, cols []column, l layout, opt TableOp
 	for i, row := range rows {
 		var colours []string
 		if opt.Color {
-			colours = rowColours(jobs[i], row, multi)
+			colours = rowColours(jobs[i], row, l)
 		}
 		writeRow(b, row, colours, cols, widths)
 	}
@@ -170,13 +173,23 @@ func writeRow(b *bytes.Buffer, cells, colours []string, cols []column, widths []
 	b.WriteByte('\n')
 }
 
-// rowColours returns the SGR code per cell of a job row: STATUS and LINKAGE
-// are coloured, everything else stays plain.
-func rowColours(j Job, row []string, multi bool) []string {
+// rowColours returns the SGR code per cell of a job row: STATUS, LINKAGE
+// and REPRO are coloured, everything else stays plain.
+func rowColours(j Job, row []string, l layout) []string {
 	c := make([]string, len(row))
 	off := 0
-	if multi {
+	if l.multi {
 		off = 1
+	}
+	if l.repro {
+		switch j.Reproducible {
+		case ReproYes:
+			c[len(row)-1] = sgrGreen
+		case ReproNo:
+			c[len(row)-1] = sgrRed
+		case ReproError:
+			c[len(row)-1] = sgrYellow
+		}
 	}
 	switch j.Status {
 	case StatusOK:
@@ -200,7 +213,8 @@ func rowColours(j Job, row []string, multi bool) []string {
 }
 
 // tableColumns returns the columns of the table and of the Markdown table;
-// BUILD comes first only when the report has several builds.
+// BUILD comes first only when the report has several builds, RUNS and REPRO
+// come last only when some job was smoke-run or checked for reproducibility.
 func tableColumns(l layout) []column {
 	cols := []column{
 		{header: "TARGET"},
@@ -214,6 +228,9 @@ func tableColumns(l layout) []column {
 	}
 	if l.runs {
 		cols = append(cols, column{header: "RUNS"})
+	}
+	if l.repro {
+		cols = append(cols, column{header: "REPRO"})
 	}
 	if l.multi {
 		cols = append([]column{{header: "BUILD"}}, cols...)
@@ -249,6 +266,9 @@ func jobCells(j Job, l layout) []string {
 		}
 		cells = append(cells, runs)
 	}
+	if l.repro {
+		cells = append(cells, cmp.Or(j.Reproducible, "-"))
+	}
 	if l.multi {
 		cells = append([]string{j.Build}, cells...)
 	}
@@ -256,14 +276,18 @@ func jobCells(j Job, l layout) []string {
 }
 
 // layout says which optional columns a report needs: BUILD when it has
-// several builds, RUNS when binaries were smoke-run.
-type layout struct{ multi, runs bool }
+// several builds, RUNS when binaries were smoke-run, REPRO when some job was
+// checked with --reproducible.
+type layout struct{ multi, runs, repro bool }
 
 func layoutOf(jobs []Job) layout {
 	l := layout{multi: multiBuild(jobs)}
 	for _, j := range jobs {
 		if j.Runs != nil {
 			l.runs = true
+		}
+		if j.Reproducible != "" {
+			l.repro = true
 		}
 	}
 	return l
@@ -398,50 +422,6 @@ func summaryLine(r *Report) string {
 		segs = append(segs, "on "+r.Host)
 	}
 	return strings.Join(segs, " · ")
-}
-
-// problem is what the writers list under the table for one job.
-type problem struct {
-	id       string
-	status   Status
-	messages []string // one per violation, or the error
-	tail     []string // last maxLogTail lines of the build log
-	logFile  string
-}
-
-// problems collects violated, failed and timed-out jobs in report order.
-// Cancelled and skipped jobs are not problems of their own: they follow
-// from another failure or from the user.
-func problems(jobs []Job) []problem {
-	var out []problem
-	for _, j := range jobs {
-		p := problem{id: j.ID, status: j.Status}
-		switch j.Status {
-		case StatusViolated:
-			p.messages = j.Violations
-			if len(p.messages) == 0 {
-				p.messages = []string{"expectation does not hold"}
-			}
-		case StatusFailed, StatusTimeout:
-			msg := j.Error
-			if msg == "" {
-				msg = "build failed"
-				if j.Status == StatusTimeout {
-					msg = "timed out"
-				}
-			}
-			p.messages = []string{msg}
-			tail := j.LogTail[max(len(j.LogTail)-maxLogTail, 0):]
-			for _, l := range tail {
-				p.tail = append(p.tail, strings.TrimRight(l, "\r\n"))
-			}
-			p.logFile = j.LogFile
-		default:
-			continue
-		}
-		out = append(out, p)
-	}
-	return out
 }
 
 // splitLines splits a message into lines, dropping a trailing newline; it

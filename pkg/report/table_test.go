@@ -32,6 +32,8 @@ func TestWriteTable(t *testing.T) {
 		{name: "width 80", report: newReport(mixedJobs()), opt: TableOptions{Width: 80}, golden: "table_width80.golden"},
 		{name: "width 80 colour", report: newReport(mixedJobs()), opt: TableOptions{Width: 80, Color: true}, golden: "table_width80_color.golden"},
 		{name: "empty", report: newReport(nil), golden: "table_empty.golden"},
+		{name: "reproducibility", report: newReport(showcaseJobs()), golden: "table_repro.golden"},
+		{name: "reproducibility colour", report: newReport(showcaseJobs()), opt: TableOptions{Color: true}, golden: "table_repro_color.golden"},
 		{name: "unset summary is computed", report: unsetSummary, golden: "table_mixed.golden"},
 	}
 	for _, tt := range tests {
@@ -159,6 +161,70 @@ func TestWritersReturnWriteErrors(t *testing.T) {
 	assert.EqualError(t, WriteTable(failingWriter{}, r, TableOptions{}), "disk full")
 	assert.EqualError(t, WriteJSON(failingWriter{}, r), "disk full")
 	assert.EqualError(t, WriteMarkdown(failingWriter{}, r), "disk full")
+	assert.EqualError(t, WriteHTML(failingWriter{}, r), "disk full")
+	assert.EqualError(t, WriteJUnit(failingWriter{}, r), "disk full")
+}
+
+func TestNewWritersRejectNilReport(t *testing.T) {
+	var b bytes.Buffer
+	assert.ErrorIs(t, WriteHTML(&b, nil), errNilReport)
+	assert.ErrorIs(t, WriteJUnit(&b, nil), errNilReport)
+	assert.Zero(t, b.Len())
+}
+
+func TestWriteTableRepro(t *testing.T) {
+	render := func(jobs []Job, opt TableOptions) string {
+		t.Helper()
+		var b bytes.Buffer
+		require.NoError(t, WriteTable(&b, newReport(jobs), opt))
+		return b.String()
+	}
+	ok := Job{ID: "app/linux/amd64/default", Build: "app", Target: "linux/amd64", Variant: "default", Status: StatusOK, Linkage: "static"}
+	with := func(verdict string, details ...string) []Job {
+		j := ok
+		j.Reproducible, j.ReproDetails = verdict, details
+		return []Job{j}
+	}
+	tests := []struct {
+		name     string
+		jobs     []Job
+		column   bool
+		problems []string // lines under the table
+	}{
+		{name: "not checked", jobs: []Job{ok}, column: false},
+		{name: "yes", jobs: with(ReproYes), column: true},
+		{
+			name: "no with details", jobs: with(ReproNo, "build setting -ldflags differs", "section .text differs at 0x40"), column: true,
+			problems: []string{"  ✗ app/linux/amd64/default: " + msgNotReproducible, "    build setting -ldflags differs", "    section .text differs at 0x40"},
+		},
+		{
+			name: "error", jobs: with(ReproError, "second build: exit status 1"), column: true,
+			problems: []string{"  ✗ app/linux/amd64/default: " + msgReproError, "    second build: exit status 1"},
+		},
+		{name: "no without details", jobs: with(ReproNo), column: true, problems: []string{"  ✗ app/linux/amd64/default: " + msgNotReproducible}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out := render(tt.jobs, TableOptions{})
+			lines := strings.Split(out, "\n")
+			assert.Equal(t, tt.column, strings.HasSuffix(lines[0], "  REPRO"), "header %q", lines[0])
+			if tt.column {
+				assert.True(t, strings.HasSuffix(lines[1], "  "+tt.jobs[0].Reproducible), "row %q", lines[1])
+			}
+			if tt.problems == nil {
+				assert.NotContains(t, out, "✗")
+				return
+			}
+			assert.Contains(t, out, "\n\n"+strings.Join(tt.problems, "\n")+"\n\n")
+		})
+	}
+
+	// Colour: yes green, no red, error yellow; alignment unchanged.
+	out := render(showcaseJobs(), TableOptions{Color: true})
+	for _, want := range []string{sgrGreen + "yes" + sgrReset, sgrRed + "no" + sgrReset, sgrYellow + "error" + sgrReset} {
+		assert.Contains(t, out, want)
+	}
+	assert.Equal(t, render(showcaseJobs(), TableOptions{}), stripANSI(out))
 }
 
 func TestSummaryLine(t *testing.T) {

@@ -1,0 +1,252 @@
+package report
+
+import (
+	"cmp"
+	"slices"
+	"strings"
+)
+
+// Class is what a job means for whoever ships its binary, the one question
+// the OS × architecture grid answers per target: does it build, and can the
+// file be copied to a machine and run there as it is? The Markdown and HTML
+// writers give each class one symbol and one colour, listed in docs/reports.md.
+type Class string
+
+const (
+	// ClassStatic is a built binary without a dynamic loader (linkage static
+	// or static-pie): it runs on any machine with the right kernel.
+	ClassStatic Class = "static"
+	// ClassDynamicSystem is a built dynamic binary that needs only libraries
+	// the OS ships (Job.ThirdParty empty), e.g. libc.so.6 or kernel32.dll.
+	ClassDynamicSystem Class = "dynamic-system"
+	// ClassDynamicThirdParty is a built dynamic binary that needs at least one
+	// library the OS does not ship, which must be installed alongside it.
+	ClassDynamicThirdParty Class = "dynamic-third-party"
+	// ClassFailed is a job that did not give a releasable binary: the build
+	// failed or timed out, or the binary violates the release's policy.
+	ClassFailed Class = "failed"
+	// ClassNotBuilt is a job that never finished on its own account
+	// (cancelled or skipped), so there is nothing to judge.
+	ClassNotBuilt Class = "not-built"
+	// ClassUnknown is a job the report cannot place: an ok job whose linkage
+	// the inspector could not decide ("unknown" or empty), or a status this
+	// version does not know.
+	ClassUnknown Class = "unknown"
+)
+
+// classStyle is how the writers show a class; one table so Markdown, HTML,
+// the legend and docs/reports.md cannot drift apart. ⚪ carries VS16
+// (U+FE0F) because U+26AA alone defaults to a small text glyph.
+type classStyle struct {
+	symbol string
+	color  string // CSS background colour of a grid cell, #rrggbb
+	text   string // legend text
+}
+
+var classStyles = map[Class]classStyle{
+	ClassStatic:            {"🟢", "#b7e4c7", "static"},
+	ClassDynamicSystem:     {"🔵", "#b6d4fe", "dynamic, system libraries only"},
+	ClassDynamicThirdParty: {"🟠", "#ffd8a8", "dynamic, third-party libraries"},
+	ClassFailed:            {"🔴", "#ffb3b3", "failed or violated"},
+	ClassNotBuilt:          {"⚪\uFE0F", "#e1e4e8", "not built (cancelled or skipped)"},
+	ClassUnknown:           {"🟣", "#dccbf5", "unknown linkage or status"},
+}
+
+// Classes returns every class in legend order, from best to worst for a
+// release, so that writers and tests can iterate them without a map.
+func Classes() []Class {
+	return []Class{ClassStatic, ClassDynamicSystem, ClassDynamicThirdParty, ClassFailed, ClassNotBuilt, ClassUnknown}
+}
+
+// Symbol is the emoji that stands for c in Markdown and HTML, so that the
+// grid reads the same without colour (a CI summary, a screen reader).
+func (c Class) Symbol() string { return classStyles[c].symbol }
+
+// Color is the CSS background colour (#rrggbb) of a cell of class c in the
+// HTML grid; every class has a distinct one, all light enough for dark text.
+func (c Class) Color() string { return classStyles[c].color }
+
+// Description is the legend text of c.
+func (c Class) Description() string { return classStyles[c].text }
+
+// ClassOf classifies one job for the grid. Violated jobs are failed whatever
+// their linkage: the binary does not meet the release's policy. A shared
+// library (-buildmode=c-shared) is loaded by a dynamic loader and needs its
+// libraries like a dynamic program, so it is classed by its libraries too.
+func ClassOf(j Job) Class {
+	switch j.Status {
+	case StatusFailed, StatusTimeout, StatusViolated:
+		return ClassFailed
+	case StatusCancelled, StatusSkipped:
+		return ClassNotBuilt
+	case StatusOK:
+	default:
+		return ClassUnknown
+	}
+	switch j.Linkage {
+	case linkStatic, linkStaticPIE:
+		return ClassStatic
+	case linkDynamic, "shared-library":
+		if len(j.ThirdParty) > 0 {
+			return ClassDynamicThirdParty
+		}
+		return ClassDynamicSystem
+	}
+	return ClassUnknown
+}
+
+// Grid is the OS × architecture overview of a report: one row per GOOS, one
+// column per GOARCH that occurs, so a reader sees at a glance which
+// platforms a release covers and how each deploys.
+type Grid struct {
+	OSes   []string     // row headers, sorted
+	Arches []string     // column headers, sorted; only architectures some job has
+	Cells  [][]GridCell // Cells[row][col], one per OSes × Arches
+}
+
+// GridCell holds every job of one goos/goarch, whatever its level, variant
+// or build, in report order; Entries is empty when no job targets it.
+type GridCell struct {
+	Target  string // "goos/goarch"
+	Entries []GridEntry
+}
+
+// GridEntry is one job inside a cell.
+type GridEntry struct {
+	Index int    // position of the job in the slice given to NewGrid
+	ID    string // Job.ID
+	Class Class
+	// Label tells the entry apart from the others in its cell: the build,
+	// level and variant that differ among them, joined by spaces; "" when
+	// the entry is alone in its cell. An absent level is shown as the bare
+	// architecture ("amd64" next to "v3").
+	Label string
+}
+
+// NewGrid computes the grid of jobs. It is a pure function of its input;
+// a job without GOOS or GOARCH takes them from its Target.
+func NewGrid(jobs []Job) Grid {
+	type key struct{ goos, goarch string }
+	byKey := map[key][]int{}
+	var oses, arches []string
+	for i, j := range jobs {
+		p := platformOf(j)
+		k := key{p.goos, p.goarch}
+		if _, ok := byKey[k]; !ok {
+			oses = append(oses, p.goos)
+			arches = append(arches, p.goarch)
+		}
+		byKey[k] = append(byKey[k], i)
+	}
+	slices.Sort(oses)
+	slices.Sort(arches)
+	g := Grid{OSes: slices.Compact(oses), Arches: slices.Compact(arches)}
+	g.Cells = make([][]GridCell, len(g.OSes))
+	for r, goos := range g.OSes {
+		g.Cells[r] = make([]GridCell, len(g.Arches))
+		for c, goarch := range g.Arches {
+			cell := GridCell{Target: goos + "/" + goarch}
+			idx := byKey[key{goos, goarch}]
+			labels := cellLabels(jobs, idx)
+			for n, i := range idx {
+				cell.Entries = append(cell.Entries, GridEntry{
+					Index: i, ID: jobs[i].ID, Class: ClassOf(jobs[i]), Label: labels[n],
+				})
+			}
+			g.Cells[r][c] = cell
+		}
+	}
+	return g
+}
+
+// Legend returns the classes a legend for g lists, in Classes order: every
+// class, except ClassUnknown when no entry has it, so that legends are the
+// same from run to run and only grow when something is wrong.
+func (g Grid) Legend() []Class {
+	var out []Class
+	for _, c := range Classes() {
+		if c != ClassUnknown || g.has(ClassUnknown) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// has reports whether any entry of g has class c.
+func (g Grid) has(c Class) bool {
+	for _, row := range g.Cells {
+		for _, cell := range row {
+			for _, e := range cell.Entries {
+				if e.Class == c {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// platform is where a job's binary runs: goos, goarch and the level part
+// shown in labels (the level, or the bare architecture when it has none).
+type platform struct{ goos, goarch, level string }
+
+func platformOf(j Job) platform {
+	parts := strings.SplitN(j.Target, "/", 3)
+	p := platform{goos: j.GOOS, goarch: j.GOARCH, level: j.Level}
+	if p.goos == "" {
+		p.goos = cmp.Or(parts[0], "?")
+	}
+	if p.goarch == "" {
+		if len(parts) > 1 {
+			p.goarch = parts[1]
+		}
+		p.goarch = cmp.Or(p.goarch, "?")
+	}
+	if p.level == "" && len(parts) > 2 {
+		p.level = parts[2]
+	}
+	p.level = cmp.Or(p.level, p.goarch)
+	return p
+}
+
+// cellLabels returns the labels of the jobs idx that share a cell: the
+// parts (build, level, variant) whose values differ among them. When the
+// parts cannot tell them apart (which unique job ids rule out), the job ids
+// are used instead.
+func cellLabels(jobs []Job, idx []int) []string {
+	labels := make([]string, len(idx))
+	if len(idx) < 2 {
+		return labels
+	}
+	parts := func(j Job) [3]string {
+		return [3]string{j.Build, platformOf(j).level, j.Variant}
+	}
+	var differs [3]bool
+	first := parts(jobs[idx[0]])
+	for _, i := range idx[1:] {
+		p := parts(jobs[i])
+		for d := range p {
+			differs[d] = differs[d] || p[d] != first[d]
+		}
+	}
+	seen := map[string]bool{}
+	unique := true
+	for n, i := range idx {
+		p := parts(jobs[i])
+		var words []string
+		for d := range p {
+			if differs[d] {
+				words = append(words, p[d])
+			}
+		}
+		labels[n] = strings.Join(words, " ")
+		unique = unique && !seen[labels[n]]
+		seen[labels[n]] = true
+	}
+	if !unique {
+		for n, i := range idx {
+			labels[n] = jobs[i].ID
+		}
+	}
+	return labels
+}
