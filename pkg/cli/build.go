@@ -3,14 +3,17 @@ package cli
 import (
 	"context"
 	"fmt"
-	"os"
+	"path/filepath"
 	"runtime"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/portmatrix/portmatrix/pkg/build"
+	"github.com/portmatrix/portmatrix/pkg/plan"
+	"github.com/portmatrix/portmatrix/pkg/release"
 	"github.com/portmatrix/portmatrix/pkg/report"
+	"github.com/portmatrix/portmatrix/pkg/shard"
 	"github.com/portmatrix/portmatrix/pkg/verify"
 )
 
@@ -28,14 +31,15 @@ func DefaultJobs() int {
 
 type buildOptions struct {
 	planFlags
-	jobs     int
-	failFast bool
-	timeout  time.Duration
-	jsonFile string
-	mdFile   string
-	noColor  bool
-	progress string
-	smoke    bool
+	reportFlags
+	jobs         int
+	failFast     bool
+	timeout      time.Duration
+	progress     string
+	smoke        bool
+	shard        string
+	reproducible bool
+	checksums    string
 }
 
 func newBuildCmd(stdio Stdio) *cobra.Command {
@@ -54,21 +58,33 @@ usage and manifest errors.`,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runBuild(cmd.Context(), o, stdio) },
 	}
 	fs := cmd.Flags()
-	o.register(fs)
+	o.planFlags.register(fs)
 	fs.IntVarP(&o.jobs, "jobs", "j", DefaultJobs(), "builds to run at once")
 	fs.BoolVar(&o.failFast, "fail-fast", false, "stop after the first failed build (default: keep going so the report has every row)")
 	fs.DurationVar(&o.timeout, "timeout", 0, "per-job time limit, e.g. 10m (0: none)")
-	fs.StringVar(&o.jsonFile, "json", "", "also write the report as JSON to this file (- for stdout instead of the table)")
-	fs.StringVar(&o.mdFile, "markdown", "", "also write the report as Markdown to this file")
-	fs.BoolVar(&o.noColor, "no-color", false, "no colour in the table (also when NO_COLOR is set)")
+	o.reportFlags.register(fs)
 	fs.StringVar(&o.progress, "progress", "auto", "progress on stderr: auto (a bar on a terminal, lines otherwise), bar, lines, none")
 	fs.BoolVar(&o.smoke, "smoke", false, "run every built binary (natively, under qemu-user or wine) to show it starts; the manifest's smoke: gives arguments and timeout")
+	fs.StringVar(&o.shard, "shard", "", "build only part i of the plan split into n cost-balanced parts, e.g. 2/4 (needs --json; combine the parts with portmatrix merge)")
+	fs.BoolVar(&o.reproducible, "reproducible", false, "build every job a second time from another path with a fresh GOCACHE and compare the bytes; say where they differ")
+	fs.StringVar(&o.checksums, "checksums", "", "SHA256SUMS file to write (default SHA256SUMS in the dist directory; none: do not write one; a shard writes none)")
 	return cmd
 }
 
 func runBuild(ctx context.Context, o *buildOptions, stdio Stdio) error {
 	if o.jobs < 1 {
 		return usageErr("--jobs must be at least 1 (got %d)", o.jobs)
+	}
+	var spec *shard.Spec
+	if o.shard != "" {
+		s, err := shard.Parse(o.shard)
+		if err != nil {
+			return usageErr("--shard: %v", err)
+		}
+		if o.jsonFile == "" || o.jsonFile == "-" {
+			return usageErr("--shard %s: give --json FILE; a shard's JSON report is what portmatrix merge combines", o.shard)
+		}
+		spec = &s
 	}
 	prog, err := newProgress(o.progress, stdio)
 	if err != nil {
@@ -78,10 +94,14 @@ func runBuild(ctx context.Context, o *buildOptions, stdio Stdio) error {
 	if err != nil {
 		return err
 	}
-	if err := preflight(ctx, ld.plan.Jobs, stdio); err != nil {
+	jobs := ld.plan.Jobs
+	if spec != nil {
+		jobs = shard.Select(jobs, *spec)
+		fmt.Fprintf(stdio.Err, "portmatrix: shard %s: %s of %d\n", spec, plural(len(jobs), "job"), len(ld.plan.Jobs))
+	}
+	if err := preflight(ctx, jobs, stdio); err != nil {
 		return err
 	}
-	jobs := ld.plan.Jobs
 	started := time.Now()
 	prog.start(len(jobs))
 	results := build.Run(ctx, &build.GoRunner{}, jobs, build.Options{
@@ -96,20 +116,50 @@ func runBuild(ctx context.Context, o *buildOptions, stdio Stdio) error {
 			outcomes[i] = verify.Binary(res.Job)
 		}
 	}
-	runs := smokeRuns(ctx, o, ld.plan.Jobs, results, outcomes, ld.goEnv)
+	runs := smokeRuns(ctx, o, jobs, results, outcomes, ld.goEnv)
+	rows := report.Collect(results, outcomes, runs)
+	if o.reproducible {
+		if err := reproChecks(ctx, o, jobs, rows, stdio); err != nil {
+			return err
+		}
+	}
+	if err := release.Pack(ctx, jobs, rows, release.Options{DistDir: ld.plan.DistDir, ModTime: ld.archiveTime}); err != nil {
+		return &exitError{code: ExitFailed, err: err}
+	}
 	rep := &report.Report{
-		SchemaVersion: report.SchemaVersion,
-		Tool:          "portmatrix " + Version,
-		GoVersion:     ld.goEnv.Version,
-		Host:          ld.goEnv.Host(),
-		Manifest:      ld.plan.Manifest,
-		Started:       started.UTC().Truncate(time.Second),
-		DurationSec:   time.Since(started).Seconds(),
-		Jobs:          report.Collect(results, outcomes, runs),
+		SchemaVersion:  report.SchemaVersion,
+		Tool:           "portmatrix " + Version,
+		GoVersion:      ld.goEnv.Version,
+		Host:           ld.goEnv.Host(),
+		Manifest:       ld.plan.Manifest,
+		Started:        started.UTC().Truncate(time.Second),
+		DurationSec:    time.Since(started).Seconds(),
+		Jobs:           rows,
+		Version:        ld.stamp.Version,
+		Commit:         ld.stamp.Commit,
+		Date:           ld.stamp.Date,
+		ManifestSHA256: ld.manifestSHA256,
+		Plan:           jobIDs(ld.plan.Jobs),
+	}
+	if spec != nil {
+		rep.Shard = &report.Shard{Index: spec.Index, Count: spec.Count}
 	}
 	rep.Summary = report.Summarize(rep.Jobs)
+	if spec == nil && o.checksums != "none" {
+		path := o.checksums
+		if path == "" {
+			path = filepath.Join(ld.plan.DistDir, release.ChecksumsFile)
+		}
+		written, err := release.WriteChecksums(path, rows)
+		if err != nil {
+			return &exitError{code: ExitFailed, err: err}
+		}
+		if written {
+			rep.Checksums = path
+		}
+	}
 
-	if err := writeReports(o, rep, stdio); err != nil {
+	if err := o.reportFlags.write(rep, stdio); err != nil {
 		return &exitError{code: ExitFailed, err: err}
 	}
 	if ctx.Err() != nil {
@@ -121,26 +171,10 @@ func runBuild(ctx context.Context, o *buildOptions, stdio Stdio) error {
 	return nil
 }
 
-func writeReports(o *buildOptions, rep *report.Report, stdio Stdio) error {
-	if o.jsonFile == "-" {
-		if err := report.WriteJSON(stdio.Out, rep); err != nil {
-			return err
-		}
-	} else {
-		color := isTerminal(stdio.Out) && !o.noColor && stdio.getenv("NO_COLOR") == ""
-		if err := report.WriteTable(stdio.Out, rep, report.TableOptions{Color: color, Width: terminalWidth(stdio.Out)}); err != nil {
-			return err
-		}
+func jobIDs(jobs []plan.Job) []string {
+	ids := make([]string, len(jobs))
+	for i, j := range jobs {
+		ids[i] = j.ID
 	}
-	if o.jsonFile != "" && o.jsonFile != "-" {
-		if err := writeFileAtomic(o.jsonFile, func(f *os.File) error { return report.WriteJSON(f, rep) }); err != nil {
-			return fmt.Errorf("writing --json: %w", err)
-		}
-	}
-	if o.mdFile != "" {
-		if err := writeFileAtomic(o.mdFile, func(f *os.File) error { return report.WriteMarkdown(f, rep) }); err != nil {
-			return fmt.Errorf("writing --markdown: %w", err)
-		}
-	}
-	return nil
+	return ids
 }

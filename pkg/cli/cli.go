@@ -133,6 +133,8 @@ expects.`,
 		newTargetsCmd(stdio),
 		newInspectCmd(stdio),
 		newDoctorCmd(stdio),
+		newInitCmd(stdio),
+		newMergeCmd(stdio),
 	)
 	return root
 }

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -10,10 +11,12 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/portmatrix/portmatrix/pkg/checksum"
 	"github.com/portmatrix/portmatrix/pkg/manifest"
 	"github.com/portmatrix/portmatrix/pkg/plan"
 	"github.com/portmatrix/portmatrix/pkg/target"
 	"github.com/portmatrix/portmatrix/pkg/toolchain"
+	"github.com/portmatrix/portmatrix/pkg/vcs"
 )
 
 // planFlags are the flags shared by every command that reads a manifest.
@@ -34,9 +37,9 @@ func (f *planFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.dist, "dist", "", "output directory (default the manifest's dist, else dist/ beside it)")
 	fs.StringSliceVar(&f.targets, "targets", nil, "only jobs whose target matches one of these patterns (comma-separated; globs and sets allowed)")
 	fs.StringSliceVar(&f.builds, "build", nil, "only these build ids (comma-separated)")
-	fs.StringVar(&f.version, "app-version", "", "value of {{.Version}} in templates (default \"dev\")")
-	fs.StringVar(&f.commit, "commit", "", "value of {{.Commit}} in templates (default \"none\")")
-	fs.StringVar(&f.date, "date", "", "value of {{.Date}} in templates (default SOURCE_DATE_EPOCH, else now, RFC 3339 UTC)")
+	fs.StringVar(&f.version, "app-version", "", "value of {{.Version}} in templates (default from git describe --tags --always --dirty, else \"dev\")")
+	fs.StringVar(&f.commit, "commit", "", "value of {{.Commit}} in templates (default git HEAD, else \"none\")")
+	fs.StringVar(&f.date, "date", "", "value of {{.Date}} in templates, RFC 3339 (default SOURCE_DATE_EPOCH, else the commit time, else now)")
 }
 
 // goCommand picks the go command: --go, then $GO, then "go".
@@ -50,26 +53,70 @@ func goCommand(flag string, stdio Stdio) string {
 	return "go"
 }
 
-func (f *planFlags) stamp(stdio Stdio) (plan.Stamp, error) {
+// stamp fills the template stamp: flags first, then git (git describe,
+// HEAD and its commit time) when the manifest lives in a git work tree,
+// then "dev"/"none"/now. SOURCE_DATE_EPOCH, when set, wins over the commit
+// time for the date, as reproducible-builds.org specifies.
+func (f *planFlags) stamp(ctx context.Context, dir string, stdio Stdio) (plan.Stamp, error) {
 	s := plan.Stamp{Version: f.version, Commit: f.commit, Date: f.date}
+	if s.Date != "" {
+		if _, err := time.Parse(time.RFC3339, s.Date); err != nil {
+			return s, usageErr("--date %q is not an RFC 3339 time like 2024-05-06T07:08:09Z", s.Date)
+		}
+		s.DateSource = "--date"
+	}
+	if sde := stdio.getenv("SOURCE_DATE_EPOCH"); sde != "" && s.Date == "" {
+		sec, err := strconv.ParseInt(sde, 10, 64)
+		if err != nil {
+			return s, usageErr("SOURCE_DATE_EPOCH=%q is not a number of seconds", sde)
+		}
+		s.Date, s.DateSource = time.Unix(sec, 0).UTC().Format(time.RFC3339), "SOURCE_DATE_EPOCH"
+	}
+	if s.Version == "" || s.Commit == "" || s.Date == "" {
+		info, err := vcs.Describe(ctx, dir)
+		switch {
+		case err == nil:
+			if s.Version == "" {
+				s.Version = info.Version
+			}
+			if s.Commit == "" {
+				s.Commit, s.ShortCommit, s.Tag = info.Commit, info.ShortCommit, info.Tag
+			}
+			if s.Date == "" {
+				s.Date, s.DateSource = info.Date.UTC().Format(time.RFC3339), "git"
+			}
+		case !errors.Is(err, vcs.ErrNotRepo) && !errors.Is(err, vcs.ErrNoCommits):
+			fmt.Fprintf(stdio.Err, "warning: version stamp from git: %v\n", err)
+		}
+	}
 	if s.Version == "" {
 		s.Version = "dev"
 	}
 	if s.Commit == "" {
 		s.Commit = "none"
 	}
+	if s.ShortCommit == "" {
+		s.ShortCommit = s.Commit[:min(vcs.ShortLen, len(s.Commit))]
+	}
 	if s.Date == "" {
-		t := time.Now().UTC()
-		if sde := stdio.getenv("SOURCE_DATE_EPOCH"); sde != "" {
-			sec, err := strconv.ParseInt(sde, 10, 64)
-			if err != nil {
-				return s, usageErr("SOURCE_DATE_EPOCH=%q is not a number of seconds", sde)
-			}
-			t = time.Unix(sec, 0).UTC()
-		}
-		s.Date = t.Format(time.RFC3339)
+		s.Date, s.DateSource = time.Now().UTC().Format(time.RFC3339), "now"
 	}
 	return s, nil
+}
+
+// archiveTime is the one mtime of every archive entry: the stamp's date,
+// unless that is the wall clock (no --date, SOURCE_DATE_EPOCH or git),
+// which would make the archives of two runs differ; then zero, which the
+// archive package writes as 1980-01-01.
+func archiveTime(s plan.Stamp) time.Time {
+	if s.DateSource == "now" {
+		return time.Time{}
+	}
+	t, err := time.Parse(time.RFC3339, s.Date)
+	if err != nil {
+		return time.Time{}
+	}
+	return t
 }
 
 // loaded is a validated manifest and its plan.
@@ -77,6 +124,12 @@ type loaded struct {
 	plan  *plan.Plan
 	goBin string
 	goEnv target.GoEnv
+	stamp plan.Stamp
+	// manifestSHA256 is the hash of the manifest's bytes: merge refuses
+	// fragments built from different manifests.
+	manifestSHA256 string
+	// archiveTime is the fixed mtime of archive entries.
+	archiveTime time.Time
 }
 
 // load reads, validates and plans a manifest. Every problem is printed (all
@@ -104,7 +157,7 @@ func (f *planFlags) loadWith(ctx context.Context, stdio Stdio, sel func(toolchai
 	if err != nil {
 		return nil, usageErr("%v", err)
 	}
-	stamp, err := f.stamp(stdio)
+	stamp, err := f.stamp(ctx, filepath.Dir(abs), stdio)
 	if err != nil {
 		return nil, err
 	}
@@ -120,7 +173,11 @@ func (f *planFlags) loadWith(ctx context.Context, stdio Stdio, sel func(toolchai
 	for _, w := range p.Warnings {
 		fmt.Fprintf(stdio.Err, "warning: %s\n", w)
 	}
-	return &loaded{plan: p, goBin: goBin, goEnv: goEnv}, nil
+	sum, _, err := checksum.File(f.file)
+	if err != nil {
+		return nil, usageErr("%v", err)
+	}
+	return &loaded{plan: p, goBin: goBin, goEnv: goEnv, stamp: stamp, manifestSHA256: sum, archiveTime: archiveTime(stamp)}, nil
 }
 
 func problemsErr(stdio Stdio, ps manifest.Problems) error {

@@ -22,18 +22,18 @@ import (
 type TemplateData struct {
 	Version     string // release version (--app-version; default from git describe, else "dev")
 	Commit      string // commit (--commit; default git HEAD, else "none")
-	ShortCommit string // first 7 characters of Commit
+	ShortCommit string // first 12 characters of Commit
 	Tag         string // the git tag HEAD is at, "" when none
 	Date        string // build date, RFC 3339 (--date; default SOURCE_DATE_EPOCH, else the commit time, else now)
-	Build   string // build id
-	Binary  string // binary name, without extension
-	GOOS    string
-	GOARCH  string
-	Level   string // sub-architecture level, "" when none
-	Target  string // "linux/arm/v7"
-	Slug    string // "linux_arm_v7"
-	Variant string // variant name
-	Ext     string // ".exe" on windows, ".wasm" on wasm, "" otherwise
+	Build       string // build id
+	Binary      string // binary name, without extension
+	GOOS        string
+	GOARCH      string
+	Level       string // sub-architecture level, "" when none
+	Target      string // "linux/arm/v7"
+	Slug        string // "linux_arm_v7"
+	Variant     string // variant name
+	Ext         string // ".exe" on windows, ".wasm" on wasm, "" otherwise
 }
 
 // SampleData fills every template field, to check templates before any real

@@ -103,8 +103,8 @@ func TestMarkdownGridAndRepro(t *testing.T) {
 		"| **aix** |  |  |  |  | 🟣 |  |",
 		"\n🟢 static · 🔵 dynamic, system libraries only · 🟠 dynamic, third-party libraries · 🔴 failed or violated · ⚪\uFE0F not built (cancelled or skipped) · 🟣 unknown linkage or status\n",
 		"| TARGET | VARIANT | STATUS | LINKAGE | LIBRARIES | FLOOR | SIZE | TIME | REPRO |",
-		"- `app/linux/amd64/cgo` (ok): " + msgNotReproducible + "\n  - build setting -ldflags differs\n  - section .note.go.buildid differs at offset 0x1000\n",
-		"- `app/windows/amd64/default` (ok): " + msgReproError + "\n  - second build: exit status 1\n",
+		"- `app/linux/amd64/cgo` (ok): " + MsgNotReproducible + "\n  - build setting -ldflags differs\n  - section .note.go.buildid differs at offset 0x1000\n",
+		"- `app/windows/amd64/default` (ok): " + MsgReproError + "\n  - second build: exit status 1\n",
 	} {
 		assert.Contains(t, out, want)
 	}

@@ -12,10 +12,12 @@ type problem struct {
 	logFile  string
 }
 
-// Messages of a reproducibility problem; ReproDetails follow them.
+// Messages of a reproducibility problem; ReproDetails follow them. A caller
+// that makes a failed check a violation uses them as the violation, and the
+// writers then list it once, with its details.
 const (
-	msgNotReproducible = "not reproducible: a second build gave different bytes"
-	msgReproError      = "reproducibility not known: the second build could not be made"
+	MsgNotReproducible = "not reproducible: a second build gave different bytes"
+	MsgReproError      = "reproducibility not known: the second build could not be made"
 )
 
 // problems collects violated, failed and timed-out jobs, and jobs whose
@@ -38,7 +40,7 @@ func problems(jobs []Job) []problem {
 // reproProblem is the problem entry of a job whose --reproducible check
 // said "no" or "error".
 func reproProblem(j Job) (problem, bool) {
-	msg := map[string]string{ReproNo: msgNotReproducible, ReproError: msgReproError}[j.Reproducible]
+	msg := map[string]string{ReproNo: MsgNotReproducible, ReproError: MsgReproError}[j.Reproducible]
 	return problem{id: j.ID, status: j.Status, messages: []string{msg}, details: j.ReproDetails}, msg != ""
 }
 
@@ -47,8 +49,16 @@ func statusProblem(j Job) (problem, bool) {
 	p := problem{id: j.ID, status: j.Status}
 	switch j.Status {
 	case StatusViolated:
-		p.messages = j.Violations
+		for _, v := range j.Violations {
+			if j.Reproducible != "" && (v == MsgNotReproducible || v == MsgReproError) {
+				continue // reproProblem lists it with its details
+			}
+			p.messages = append(p.messages, v)
+		}
 		if len(p.messages) == 0 {
+			if j.Reproducible == ReproNo || j.Reproducible == ReproError {
+				return p, false
+			}
 			p.messages = []string{"expectation does not hold"}
 		}
 	case StatusFailed, StatusTimeout:

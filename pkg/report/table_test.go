@@ -195,13 +195,13 @@ func TestWriteTableRepro(t *testing.T) {
 		{name: "yes", jobs: with(ReproYes), column: true},
 		{
 			name: "no with details", jobs: with(ReproNo, "build setting -ldflags differs", "section .text differs at 0x40"), column: true,
-			problems: []string{"  ✗ app/linux/amd64/default: " + msgNotReproducible, "    build setting -ldflags differs", "    section .text differs at 0x40"},
+			problems: []string{"  ✗ app/linux/amd64/default: " + MsgNotReproducible, "    build setting -ldflags differs", "    section .text differs at 0x40"},
 		},
 		{
 			name: "error", jobs: with(ReproError, "second build: exit status 1"), column: true,
-			problems: []string{"  ✗ app/linux/amd64/default: " + msgReproError, "    second build: exit status 1"},
+			problems: []string{"  ✗ app/linux/amd64/default: " + MsgReproError, "    second build: exit status 1"},
 		},
-		{name: "no without details", jobs: with(ReproNo), column: true, problems: []string{"  ✗ app/linux/amd64/default: " + msgNotReproducible}},
+		{name: "no without details", jobs: with(ReproNo), column: true, problems: []string{"  ✗ app/linux/amd64/default: " + MsgNotReproducible}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -319,4 +319,21 @@ func TestCells(t *testing.T) {
 			assert.Equal(t, tt.want, tt.got)
 		})
 	}
+}
+
+// TestReproViolationListedOnce: a failed check that the CLI made a
+// violation (with MsgNotReproducible) is listed once, with its details.
+func TestReproViolationListedOnce(t *testing.T) {
+	j := Job{ID: "app/linux/amd64/default", Target: "linux/amd64", GOOS: "linux", GOARCH: "amd64", Variant: "default",
+		Status: StatusViolated, Linkage: "static", Reproducible: ReproNo, ReproDetails: []string{"add -trimpath"},
+		Violations: []string{MsgNotReproducible}}
+	ps := problems([]Job{j})
+	require.Len(t, ps, 1)
+	assert.Equal(t, []string{MsgNotReproducible}, ps[0].messages)
+	assert.Equal(t, []string{"add -trimpath"}, ps[0].details)
+
+	j.Violations = append(j.Violations, "needs libfoo.so")
+	ps = problems([]Job{j})
+	require.Len(t, ps, 2, "another violation is still listed")
+	assert.Equal(t, []string{"needs libfoo.so"}, ps[0].messages)
 }

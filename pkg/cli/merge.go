@@ -1,0 +1,129 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+
+	"github.com/portmatrix/portmatrix/pkg/checksum"
+	"github.com/portmatrix/portmatrix/pkg/merge"
+	"github.com/portmatrix/portmatrix/pkg/release"
+)
+
+type mergeOptions struct {
+	reportFlags
+	dist      string
+	checksums string
+	noVerify  bool
+}
+
+func newMergeCmd(stdio Stdio) *cobra.Command {
+	o := &mergeOptions{}
+	cmd := &cobra.Command{
+		Use:   "merge [flags] FRAGMENT.json...",
+		Short: "Combine the JSON reports of a sharded build into one report and one SHA256SUMS",
+		Long: `merge reads the JSON reports that 'portmatrix build --shard i/n --json F'
+wrote on each CI machine and writes the report of the whole release: the
+table (or --json -), and the --json, --markdown, --junit and --html files
+asked for, plus SHA256SUMS in the dist directory.
+
+A partial release is an error: merge refuses fragments of different
+manifests, commits, versions or Go toolchains, a shard given twice or
+missing, and a job missing from every fragment or built by two. With the
+dist directory present (the shards' artifacts downloaded into it), every
+binary and archive is checked against the hash its shard recorded.
+
+Exit status: 0 when the merged report has every job ok, 1 when a job failed
+or violated its expectations, 2 when the fragments cannot be merged.`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error { return runMerge(cmd.Context(), o, args, stdio) },
+	}
+	fs := cmd.Flags()
+	o.reportFlags.register(fs)
+	fs.StringVar(&o.dist, "dist", "dist", "directory holding the shards' binaries and archives; SHA256SUMS is written there")
+	fs.StringVar(&o.checksums, "checksums", "", "SHA256SUMS file to write (default SHA256SUMS in --dist; none: do not write one)")
+	fs.BoolVar(&o.noVerify, "no-verify", false, "do not check the files in --dist against the fragments' hashes")
+	return cmd
+}
+
+func runMerge(ctx context.Context, o *mergeOptions, args []string, stdio Stdio) error {
+	var frags []merge.Fragment
+	for _, a := range args {
+		f, err := merge.Read(a)
+		if err != nil {
+			return usageErr("%v", err)
+		}
+		frags = append(frags, f)
+	}
+	rep, err := merge.Merge(frags)
+	if err != nil {
+		return usageErr("%v", err)
+	}
+	entries := release.Entries(rep.Jobs)
+	distExists := false
+	if fi, err := os.Stat(o.dist); err == nil && fi.IsDir() {
+		distExists = true
+	}
+	if distExists && !o.noVerify {
+		if err := verifyFiles(ctx, o.dist, entries); err != nil {
+			return &exitError{code: ExitFailed, err: err}
+		}
+	}
+	if o.checksums != "none" && len(entries) > 0 {
+		path := o.checksums
+		if path == "" {
+			if !distExists {
+				return usageErr("--dist %s does not exist: download the shards' artifacts into it, or give --checksums FILE (or none)", o.dist)
+			}
+			path = filepath.Join(o.dist, release.ChecksumsFile)
+		}
+		if err := checksum.WriteFile(path, entries); err != nil {
+			return &exitError{code: ExitFailed, err: err}
+		}
+		rep.Checksums = path
+	}
+	if err := o.reportFlags.write(rep, stdio); err != nil {
+		return &exitError{code: ExitFailed, err: err}
+	}
+	if rep.Failed() {
+		return silent(ExitFailed)
+	}
+	return nil
+}
+
+// verifyFiles checks that every file the fragments list is in dist with the
+// hash its shard recorded, so that a lost or mixed-up artifact upload
+// fails the release instead of shipping.
+func verifyFiles(ctx context.Context, dist string, entries []checksum.Entry) error {
+	var bad []string
+	for _, e := range entries {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		sum, _, err := checksum.File(filepath.Join(dist, filepath.FromSlash(e.Name)))
+		switch {
+		case err != nil:
+			bad = append(bad, err.Error())
+		case sum != e.SHA256:
+			bad = append(bad, fmt.Sprintf("%s: sha256 %s, its shard built %s", e.Name, sum, e.SHA256))
+		}
+	}
+	if len(bad) == 0 {
+		return nil
+	}
+	msg := fmt.Sprintf("%s in %s do not match the fragments:", plural(len(bad), "file"), dist)
+	for i, b := range bad {
+		if i == maxListedFiles {
+			msg += fmt.Sprintf("\n  and %d more", len(bad)-i)
+			break
+		}
+		msg += "\n  " + b
+	}
+	return fmt.Errorf("%s", msg)
+}
+
+// maxListedFiles bounds the files one error lists.
+const maxListedFiles = 10
