@@ -48,10 +48,11 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/portmatrix/portmatrix/pkg/internal/atomicfile"
 )
 
 // The formats Options.Format names.
@@ -286,42 +287,21 @@ func copySource(w io.Writer, e entry) error {
 // to path (mode 0644); on failure the temporary file is removed and path is
 // untouched. It returns the SHA-256 and size of what write wrote.
 func writeAtomic(path string, write func(io.Writer) error) (sum string, size int64, err error) {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", 0, err
-	}
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	h := sha256.New()
+	var n int64
+	err = atomicfile.Write(path, 0o644, func(f *os.File) error {
+		bw := bufio.NewWriterSize(f, 256<<10)
+		cw := &countWriter{w: io.MultiWriter(bw, h)}
+		if err := write(cw); err != nil {
+			return err
+		}
+		n = cw.n
+		return bw.Flush()
+	})
 	if err != nil {
 		return "", 0, err
 	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	h := sha256.New()
-	bw := bufio.NewWriterSize(tmp, 256<<10)
-	cw := &countWriter{w: io.MultiWriter(bw, h)}
-	if err := write(cw); err != nil {
-		return "", 0, err
-	}
-	if err := bw.Flush(); err != nil {
-		return "", 0, err
-	}
-	if err := tmp.Chmod(0o644); err != nil {
-		return "", 0, err
-	}
-	if err := tmp.Sync(); err != nil {
-		return "", 0, err
-	}
-	if err := tmp.Close(); err != nil {
-		return "", 0, err
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return "", 0, err
-	}
-	return hex.EncodeToString(h.Sum(nil)), cw.n, nil
+	return hex.EncodeToString(h.Sum(nil)), n, nil
 }
 
 type countWriter struct {

@@ -17,9 +17,10 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
+
+	"github.com/portmatrix/portmatrix/pkg/internal/atomicfile"
 )
 
 // Entry is one line of a SHA256SUMS file: the checksum of the file Name,
@@ -73,7 +74,7 @@ func WriteFile(path string, entries []Entry) error {
 	if err := Write(&buf, entries); err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
-	if err := writeFileAtomic(path, []byte(buf.String())); err != nil {
+	if err := atomicfile.Write(path, 0o644, func(f *os.File) error { _, err := f.WriteString(buf.String()); return err }); err != nil {
 		return fmt.Errorf("writing %s: %w", path, err)
 	}
 	return nil
@@ -202,36 +203,4 @@ func isHex(s string, upper bool) bool {
 		}
 	}
 	return true
-}
-
-// writeFileAtomic writes data to a temporary file beside path and renames
-// it into place, so path is either the old file or the complete new one.
-func writeFileAtomic(path string, data []byte) (err error) {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if _, err := tmp.Write(data); err != nil {
-		return err
-	}
-	if err := tmp.Chmod(0o644); err != nil {
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }

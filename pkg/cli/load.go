@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/portmatrix/portmatrix/pkg/checksum"
+	"github.com/portmatrix/portmatrix/pkg/internal/atomicfile"
 	"github.com/portmatrix/portmatrix/pkg/manifest"
 	"github.com/portmatrix/portmatrix/pkg/plan"
 	"github.com/portmatrix/portmatrix/pkg/target"
@@ -195,23 +196,7 @@ func problemsErr(stdio Stdio, ps manifest.Problems) error {
 // writeFileAtomic writes a report file through a temporary file in the same
 // directory, so a reader never sees half a report.
 func writeFileAtomic(path string, write func(*os.File) error) error {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if err := write(tmp); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+	return atomicfile.Write(path, 0o644, write)
 }
 
 func plural(n int, word string) string {
