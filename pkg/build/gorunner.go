@@ -68,20 +68,26 @@ type GoRunner struct {
 	KillGrace time.Duration
 }
 
-var _ Runner = (*GoRunner)(nil)
+var _ StatsRunner = (*GoRunner)(nil)
 
 // Run builds one job.
-func (g *GoRunner) Run(ctx context.Context, job plan.Job) (err error) {
+func (g *GoRunner) Run(ctx context.Context, job plan.Job) error {
+	_, err := g.RunStats(ctx, job)
+	return err
+}
+
+// RunStats builds one job and reports the peak memory of its process tree.
+func (g *GoRunner) RunStats(ctx context.Context, job plan.Job) (st Stats, err error) {
 	if len(job.Argv) <= plan.OutputArg || job.Argv[plan.OutputArg-1] != "-o" {
-		return fmt.Errorf("build %s: argv has no -o at index %d", job.ID, plan.OutputArg-1)
+		return st, fmt.Errorf("build %s: argv has no -o at index %d", job.ID, plan.OutputArg-1)
 	}
 	outDir := filepath.Dir(job.Output)
 	if err := os.MkdirAll(outDir, 0o755); err != nil {
-		return fmt.Errorf("build %s: %w", job.ID, err)
+		return st, fmt.Errorf("build %s: %w", job.ID, err)
 	}
 	tmp, err := os.CreateTemp(outDir, "."+filepath.Base(job.Output)+".portmatrix-*")
 	if err != nil {
-		return fmt.Errorf("build %s: %w", job.ID, err)
+		return st, fmt.Errorf("build %s: %w", job.ID, err)
 	}
 	tmpName := tmp.Name()
 	tmp.Close()
@@ -93,7 +99,7 @@ func (g *GoRunner) Run(ctx context.Context, job plan.Job) (err error) {
 
 	logf, err := openLog(job)
 	if err != nil {
-		return err
+		return st, err
 	}
 	defer logf.Close()
 	tail := &tailWriter{max: TailLines}
@@ -117,6 +123,7 @@ func (g *GoRunner) Run(ctx context.Context, job plan.Job) (err error) {
 
 	start := time.Now()
 	runErr := cmd.Run()
+	st.MaxRSS = maxRSS(cmd.ProcessState)
 	if runErr != nil {
 		killProcessGroup(cmd) // sweep children that outlived the go command
 	}
@@ -125,12 +132,12 @@ func (g *GoRunner) Run(ctx context.Context, job plan.Job) (err error) {
 		if ctx.Err() != nil {
 			runErr = fmt.Errorf("%w (%v)", ctx.Err(), runErr)
 		}
-		return &BuildError{Job: job, Args: job.Argv, Tail: tail.lines(), Log: job.Log, Err: runErr}
+		return st, &BuildError{Job: job, Args: job.Argv, Tail: tail.lines(), Log: job.Log, Err: runErr}
 	}
 	if err := os.Rename(tmpName, job.Output); err != nil {
-		return fmt.Errorf("build %s: putting the binary in place: %w", job.ID, err)
+		return st, fmt.Errorf("build %s: putting the binary in place: %w", job.ID, err)
 	}
-	return nil
+	return st, nil
 }
 
 func openLog(job plan.Job) (*os.File, error) {

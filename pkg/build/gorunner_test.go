@@ -57,11 +57,15 @@ func TestGoRunnerRealBuild(t *testing.T) {
 	}
 	dir := module(t, "package main\nfunc main() {}\n")
 	out := filepath.Join(t.TempDir(), "bin", "m")
-	err := (&GoRunner{}).Run(context.Background(), goJob(dir, out))
+	st, err := (&GoRunner{}).RunStats(context.Background(), goJob(dir, out))
 	require.NoError(t, err)
 	data, err := os.ReadFile(out)
 	require.NoError(t, err)
 	assert.Equal(t, "\x7fELF", string(data[:4]))
+	// The largest process of a go build (go, compile or link) uses more
+	// than a megabyte and less than the machine.
+	assert.Greater(t, st.MaxRSS, int64(1<<20), "peak RSS recorded")
+	assert.Less(t, st.MaxRSS, int64(64<<30))
 	assert.Empty(t, leftovers(t, filepath.Dir(out)))
 	log, err := os.ReadFile(filepath.Join(filepath.Dir(out), "logs", "m.log"))
 	require.NoError(t, err)

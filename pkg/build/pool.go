@@ -8,10 +8,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sort"
 	"sync"
 	"time"
 
 	"golang.org/x/sync/errgroup"
+	"golang.org/x/sync/semaphore"
 
 	"github.com/portmatrix/portmatrix/pkg/plan"
 )
@@ -48,6 +50,24 @@ type Result struct {
 	Err      error
 	Started  time.Time
 	Duration time.Duration
+	// MaxRSS is the peak resident memory in bytes of the largest process
+	// of the build (the go command, a compile or the link), when the
+	// runner reports it (StatsRunner); 0 when unknown.
+	MaxRSS int64
+}
+
+// Stats is what a StatsRunner measured of one build.
+type Stats struct {
+	// MaxRSS is the peak resident set in bytes of the largest process of
+	// the build's tree (rusage ru_maxrss of the waited-for tree).
+	MaxRSS int64
+}
+
+// StatsRunner is a Runner that also measures each build, so the pool can
+// learn each job's memory for the next run's budget.
+type StatsRunner interface {
+	Runner
+	RunStats(ctx context.Context, job plan.Job) (Stats, error)
 }
 
 // Options tune Run.
@@ -63,6 +83,17 @@ type Options struct {
 	// goroutines at once, but never twice at once for the same job.
 	OnStart func(plan.Job)
 	OnDone  func(Result)
+	// Cost, when set, orders the starts: the costliest job first (ties in
+	// plan order), so that the last job to finish does not start alone
+	// at the end (longest-processing-time first). Results stay in plan
+	// order.
+	Cost func(plan.Job) float64
+	// MaxMemory, when positive, bounds the sum of the Memory estimates of
+	// the builds running at once, in bytes. A job whose estimate alone
+	// exceeds it runs with nothing else.
+	MaxMemory int64
+	// Memory estimates a job's peak memory in bytes (for MaxMemory).
+	Memory func(plan.Job) int64
 }
 
 // ErrNotStarted marks jobs that never ran because the run stopped first.
@@ -81,6 +112,10 @@ func Run(ctx context.Context, r Runner, jobs []plan.Job, opt Options) []Result {
 
 	var g errgroup.Group
 	g.SetLimit(opt.Jobs)
+	var mem *semaphore.Weighted
+	if opt.MaxMemory > 0 && opt.Memory != nil {
+		mem = semaphore.NewWeighted(opt.MaxMemory)
+	}
 	var mu sync.Mutex // serialises OnDone so callers need no locking
 	done := func(res Result) {
 		results[res.Job.Index] = res
@@ -90,14 +125,29 @@ func Run(ctx context.Context, r Runner, jobs []plan.Job, opt Options) []Result {
 			mu.Unlock()
 		}
 	}
-	for i := range jobs {
+	for _, i := range startOrder(jobs, opt.Cost) {
 		job := jobs[i]
 		job.Index = i
+		var weight int64
+		if mem != nil {
+			weight = min(max(opt.Memory(job), 1), opt.MaxMemory)
+			// Acquired here, in start order, so a big job is not overtaken
+			// forever by small ones; released when the build ends.
+			if mem.Acquire(runCtx, weight) != nil {
+				weight = 0
+			}
+		}
 		if runCtx.Err() != nil {
+			if weight > 0 {
+				mem.Release(weight)
+			}
 			done(Result{Job: job, Status: StatusSkipped, Err: ErrNotStarted})
 			continue
 		}
 		g.Go(func() error {
+			if weight > 0 {
+				defer mem.Release(weight)
+			}
 			if runCtx.Err() != nil { // stopped while waiting for a slot
 				done(Result{Job: job, Status: StatusSkipped, Err: ErrNotStarted})
 				return nil
@@ -116,6 +166,24 @@ func Run(ctx context.Context, r Runner, jobs []plan.Job, opt Options) []Result {
 	return results
 }
 
+// startOrder is the order jobs start in: by descending cost when cost is
+// set (stable, so ties keep plan order), else plan order.
+func startOrder(jobs []plan.Job, cost func(plan.Job) float64) []int {
+	order := make([]int, len(jobs))
+	for i := range order {
+		order[i] = i
+	}
+	if cost == nil {
+		return order
+	}
+	costs := make([]float64, len(jobs))
+	for i, j := range jobs {
+		costs[i] = cost(j)
+	}
+	sort.SliceStable(order, func(a, b int) bool { return costs[order[a]] > costs[order[b]] })
+	return order
+}
+
 func runOne(ctx context.Context, r Runner, job plan.Job, opt Options) (res Result) {
 	res = Result{Job: job, Started: time.Now()}
 	if opt.OnStart != nil {
@@ -132,7 +200,14 @@ func runOne(ctx context.Context, r Runner, job plan.Job, opt Options) (res Resul
 		}
 		res.Duration = time.Since(res.Started)
 	}()
-	err := r.Run(jobCtx, job)
+	var err error
+	if sr, ok := r.(StatsRunner); ok {
+		var st Stats
+		st, err = sr.RunStats(jobCtx, job)
+		res.MaxRSS = st.MaxRSS
+	} else {
+		err = r.Run(jobCtx, job)
+	}
 	switch {
 	case err == nil:
 		res.Status = StatusOK
