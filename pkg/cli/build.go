@@ -12,6 +12,7 @@ import (
 	"github.com/portmatrix/portmatrix/pkg/build"
 	"github.com/portmatrix/portmatrix/pkg/plan"
 	"github.com/portmatrix/portmatrix/pkg/release"
+	"github.com/portmatrix/portmatrix/pkg/sched"
 	"github.com/portmatrix/portmatrix/pkg/report"
 	"github.com/portmatrix/portmatrix/pkg/shard"
 	"github.com/portmatrix/portmatrix/pkg/verify"
@@ -40,6 +41,7 @@ type buildOptions struct {
 	shard        string
 	reproducible bool
 	checksums    string
+	maxMemory    string
 }
 
 func newBuildCmd(stdio Stdio) *cobra.Command {
@@ -67,6 +69,7 @@ usage and manifest errors.`,
 	fs.BoolVar(&o.smoke, "smoke", false, "run every built binary (natively, under qemu-user or wine) to show it starts; the manifest's smoke: gives arguments and timeout")
 	fs.StringVar(&o.shard, "shard", "", "build only part i of the plan split into n cost-balanced parts, e.g. 2/4 (needs --json; combine the parts with portmatrix merge)")
 	fs.BoolVar(&o.reproducible, "reproducible", false, "build every job a second time from another path with a fresh GOCACHE and compare the bytes; say where they differ")
+	fs.StringVar(&o.maxMemory, "max-memory", "auto", "memory budget of the builds running at once, e.g. 8G (auto: 80% of available memory; 0: none); a build is estimated from its last recorded peak, else 1G")
 	fs.StringVar(&o.checksums, "checksums", "", "SHA256SUMS file to write (default SHA256SUMS in the dist directory; none: do not write one; a shard writes none)")
 	return cmd
 }
@@ -85,6 +88,14 @@ func runBuild(ctx context.Context, o *buildOptions, stdio Stdio) error {
 			return usageErr("--shard %s: give --json FILE; a shard's JSON report is what portmatrix merge combines", o.shard)
 		}
 		spec = &s
+	}
+	budget := sched.DefaultBudget()
+	if o.maxMemory != "auto" {
+		b, err := sched.ParseSize(o.maxMemory)
+		if err != nil {
+			return usageErr("--max-memory: %v", err)
+		}
+		budget = b
 	}
 	prog, err := newProgress(o.progress, stdio)
 	if err != nil {
@@ -107,6 +118,7 @@ func runBuild(ctx context.Context, o *buildOptions, stdio Stdio) error {
 	results := build.Run(ctx, &build.GoRunner{}, jobs, build.Options{
 		Jobs: o.jobs, FailFast: o.failFast, Timeout: o.timeout,
 		OnStart: prog.jobStarted, OnDone: prog.jobDone,
+		Cost: sched.Cost(jobs, nil), MaxMemory: budget, Memory: sched.Memory(nil),
 	})
 	prog.finish()
 

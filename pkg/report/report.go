@@ -109,6 +109,9 @@ type Summary struct {
 	Cancelled int `json:"cancelled"`
 	Timeout   int `json:"timeout"`
 	Skipped   int `json:"skipped"`
+	// Cached counts ok jobs not rebuilt because their inputs did not
+	// change since the run that built their binary.
+	Cached int `json:"cached"`
 
 	// Linkage counts over built jobs (status ok or violated) only: a job that
 	// did not build has no meaningful linkage.
@@ -155,6 +158,12 @@ type Job struct {
 	Stripped       bool     `json:"stripped"`
 	PIE            bool     `json:"pie"`
 	SHA256         string   `json:"sha256,omitempty"`
+
+	// Cached says the build was skipped: every input of the job (Go
+	// toolchain, environment, flags, C compiler, module files) and the
+	// binary itself are as the run that built it recorded them. The
+	// binary was still verified against the expectations.
+	Cached bool `json:"cached,omitempty"`
 
 	// File is Output relative to the dist directory, with forward slashes:
 	// the name SHA256SUMS lists and merge matches on.
@@ -203,6 +212,9 @@ func Summarize(jobs []Job) Summary {
 		}
 		if !built(j.Status) {
 			continue
+		}
+		if j.Cached {
+			s.Cached++
 		}
 		switch j.Linkage {
 		case linkStatic:

@@ -370,6 +370,9 @@ func seconds(s float64) string {
 
 // jobTime is the TIME cell; a job that never ran has no time.
 func jobTime(j Job) string {
+	if j.Cached {
+		return "cached"
+	}
 	if j.Status == StatusSkipped || (j.DurationSec <= 0 && j.Status == StatusCancelled) {
 		return "-"
 	}
@@ -396,6 +399,9 @@ func summaryLine(r *Report) string {
 		if c.n > 0 {
 			counts += fmt.Sprintf(", %d %s", c.n, c.name)
 		}
+	}
+	if s.Cached > 0 {
+		counts += fmt.Sprintf(" (%d unchanged, not rebuilt)", s.Cached)
 	}
 	segs := []string{counts}
 

@@ -337,3 +337,17 @@ func TestReproViolationListedOnce(t *testing.T) {
 	require.Len(t, ps, 2, "another violation is still listed")
 	assert.Equal(t, []string{"needs libfoo.so"}, ps[0].messages)
 }
+
+func TestCachedJobs(t *testing.T) {
+	jobs := []Job{
+		{ID: "a/linux/amd64/default", Target: "linux/amd64", GOOS: "linux", GOARCH: "amd64", Variant: "default", Status: StatusOK, Linkage: "static", Cached: true, DurationSec: 0},
+		{ID: "a/linux/arm64/default", Target: "linux/arm64", GOOS: "linux", GOARCH: "arm64", Variant: "default", Status: StatusOK, Linkage: "static", DurationSec: 1.5},
+	}
+	r := &Report{Jobs: jobs, DurationSec: 1.6}
+	r.Summary = Summarize(jobs)
+	assert.Equal(t, 1, r.Summary.Cached)
+	var b strings.Builder
+	require.NoError(t, WriteTable(&b, r, TableOptions{}))
+	assert.Contains(t, b.String(), "cached")
+	assert.Contains(t, b.String(), "2 jobs: 2 ok (1 unchanged, not rebuilt)")
+}
