@@ -42,6 +42,8 @@ type buildOptions struct {
 	reproducible bool
 	checksums    string
 	maxMemory    string
+	force        bool
+	explain      bool
 }
 
 func newBuildCmd(stdio Stdio) *cobra.Command {
@@ -69,6 +71,8 @@ usage and manifest errors.`,
 	fs.BoolVar(&o.smoke, "smoke", false, "run every built binary (natively, under qemu-user or wine) to show it starts; the manifest's smoke: gives arguments and timeout")
 	fs.StringVar(&o.shard, "shard", "", "build only part i of the plan split into n cost-balanced parts, e.g. 2/4 (needs --json; combine the parts with portmatrix merge)")
 	fs.BoolVar(&o.reproducible, "reproducible", false, "build every job a second time from another path with a fresh GOCACHE and compare the bytes; say where they differ")
+	fs.BoolVar(&o.force, "force", false, "rebuild every job, even those whose inputs and binary are unchanged since the last run")
+	fs.BoolVar(&o.explain, "explain", false, "say on stderr why each job that cannot be proved unchanged is built")
 	fs.StringVar(&o.maxMemory, "max-memory", "auto", "memory budget of the builds running at once, e.g. 8G (auto: 80% of available memory; 0: none); a build is estimated from its last recorded peak, else 1G")
 	fs.StringVar(&o.checksums, "checksums", "", "SHA256SUMS file to write (default SHA256SUMS in the dist directory; none: do not write one; a shard writes none)")
 	return cmd
@@ -110,32 +114,44 @@ func runBuild(ctx context.Context, o *buildOptions, stdio Stdio) error {
 		jobs = shard.Select(jobs, *spec)
 		fmt.Fprintf(stdio.Err, "portmatrix: shard %s: %s of %d\n", spec, plural(len(jobs), "job"), len(ld.plan.Jobs))
 	}
-	if err := preflight(ctx, jobs, stdio); err != nil {
+	started := time.Now()
+	u := findUnchanged(ctx, o, ld, jobs, stdio)
+	toBuild := u.split(jobs)
+	if err := preflight(ctx, toBuild, stdio); err != nil {
 		return err
 	}
-	started := time.Now()
-	prog.start(len(jobs))
-	results := build.Run(ctx, &build.GoRunner{}, jobs, build.Options{
+	if len(toBuild) > 0 {
+		prog.start(len(toBuild))
+	}
+	built := build.Run(ctx, &build.GoRunner{}, toBuild, build.Options{
 		Jobs: o.jobs, FailFast: o.failFast, Timeout: o.timeout,
 		OnStart: prog.jobStarted, OnDone: prog.jobDone,
-		Cost: sched.Cost(jobs, nil), MaxMemory: budget, Memory: sched.Memory(nil),
+		Cost: sched.Cost(toBuild, u.state), MaxMemory: budget, Memory: sched.Memory(u.state),
 	})
-	prog.finish()
-
-	outcomes := make([]verify.Outcome, len(results))
+	if len(toBuild) > 0 {
+		prog.finish()
+	}
+	results, outcomes := u.merge(jobs, built)
 	for i, res := range results {
-		if res.Status == build.StatusOK {
+		if _, fresh := u.fresh[i]; !fresh && res.Status == build.StatusOK {
 			outcomes[i] = verify.Binary(res.Job)
 		}
 	}
+	u.recordBuilds(jobs, results, outcomes)
 	runs := smokeRuns(ctx, o, jobs, results, outcomes, ld.goEnv)
 	rows := report.Collect(results, outcomes, runs)
+	for i := range rows {
+		_, rows[i].Cached = u.fresh[i]
+	}
 	if o.reproducible {
 		if err := reproChecks(ctx, o, jobs, rows, stdio); err != nil {
 			return err
 		}
 	}
-	if err := release.Pack(ctx, jobs, rows, release.Options{DistDir: ld.plan.DistDir, ModTime: ld.archiveTime}); err != nil {
+	err = release.Pack(ctx, jobs, rows, release.Options{DistDir: ld.plan.DistDir, ModTime: ld.archiveTime,
+		Reuse: u.reuseArchive, Packed: u.packed})
+	u.save(jobs, spec == nil && len(o.targets) == 0 && len(o.builds) == 0, stdio)
+	if err != nil {
 		return &exitError{code: ExitFailed, err: err}
 	}
 	rep := &report.Report{

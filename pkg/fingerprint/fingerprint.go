@@ -63,6 +63,12 @@ type Options struct {
 	// DefaultMaxFiles when zero).
 	MaxBytes int64
 	MaxFiles int
+	// Exclude are files portmatrix itself writes on every run (the report
+	// files, SHA256SUMS), absolute: they are not hashed, or writing
+	// `--json report.json` into the module would make every job look
+	// changed on the next run. A build that embeds one of them is not
+	// supported.
+	Exclude []string
 
 	// goEnv replaces `go env -json` in tests, so they can fake the toolchain.
 	goEnv func(ctx context.Context, goBin string, environ []string) (map[string]string, error)
@@ -84,6 +90,7 @@ type Global struct {
 	identity  string            // the toolchain's identity, hashed into every key
 	devel     error             // non-nil for a devel toolchain: never key
 	skipDirs  []string          // dist, GOCACHE, GOMODCACHE: never part of a module
+	skipFiles map[string]bool   // Options.Exclude, cleaned and resolved
 	maxBytes  int64
 	maxFiles  int
 
@@ -156,6 +163,15 @@ func NewGlobal(ctx context.Context, goBin string, environ []string, opt Options)
 			g.skipDirs = append(g.skipDirs, filepath.Clean(d))
 			if r, err := filepath.EvalSymlinks(d); err == nil && r != filepath.Clean(d) {
 				g.skipDirs = append(g.skipDirs, r)
+			}
+		}
+	}
+	g.skipFiles = map[string]bool{}
+	for _, f := range opt.Exclude {
+		if filepath.IsAbs(f) {
+			g.skipFiles[filepath.Clean(f)] = true
+			if r, err := filepath.EvalSymlinks(f); err == nil {
+				g.skipFiles[r] = true
 			}
 		}
 	}

@@ -124,6 +124,12 @@ func TestKeyStays(t *testing.T) {
 		}},
 		{name: "PATH of a job without cgo", change: func(f *fixture) { f.environ[0] += string(filepath.ListSeparator) + "/opt/bin" }},
 		{name: "file outside the module", change: func(f *fixture) { f.write("README-outside.md", "x") }},
+		{name: "report files this run writes (Exclude)", setup: func(f *fixture) {
+			f.opt.Exclude = []string{filepath.Join(f.mod, "report.json"), filepath.Join(f.mod, "junit.xml")}
+		}, change: func(f *fixture) {
+			f.write("mod/report.json", `{"duration_seconds": 1.5}`)
+			f.write("mod/junit.xml", "<testsuites/>")
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

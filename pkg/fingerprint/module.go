@@ -186,6 +186,9 @@ func (w *walker) visit(path string, d fs.DirEntry, err error) error {
 		w.items = append(w.items, item{line: fmt.Sprintf("d %q\n", rel)})
 		return nil
 	}
+	if w.g.skipFiles[path] || w.g.skipFiles[filepath.Join(w.realRoot, filepath.FromSlash(rel))] {
+		return nil // a report or sums file this run writes
+	}
 	if w.files++; w.files > w.g.maxFiles {
 		return uncertain("module %s has more than %d files", w.root, w.g.maxFiles)
 	}

@@ -10,6 +10,8 @@ package release
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"path/filepath"
 	"time"
@@ -31,6 +33,33 @@ type Options struct {
 	// ModTime is the one modification time of every archive entry; zero
 	// means the archive package's fixed default.
 	ModTime time.Time
+	// Reuse, when set, returns the archive a previous run packed for job id
+	// from the same inputs (key, from ArchiveKey), when the file is still
+	// as it was written; Pack then does not pack it again.
+	Reuse func(id, key string) (path, sha256 string, size int64, ok bool)
+	// Packed, when set, is told about every archive of the run (packed or
+	// reused), so the caller can record it for Reuse.
+	Packed func(id, key, path, sha256 string, size int64)
+}
+
+// archiveFormatVersion is hashed into every ArchiveKey; bump it when the
+// bytes Pack writes for the same inputs change.
+const archiveFormatVersion = "portmatrix-archive-1"
+
+// ArchiveKey is the hash of everything an archive's bytes depend on: the
+// format, the top directory, the mtime, the binary's name and hash, and
+// every extra file's name and content.
+func ArchiveKey(a *plan.Archive, binaryName, binarySHA256 string, modTime time.Time) (string, error) {
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\x00%s\x00%s\x00%d\x00%s\x00%s\x00", archiveFormatVersion, a.Format, a.Root, modTime.Unix(), binaryName, binarySHA256)
+	for _, f := range a.Files {
+		sum, _, err := checksum.File(f.Src)
+		if err != nil {
+			return "", err
+		}
+		fmt.Fprintf(h, "%s\x00%s\x00", f.Name, sum)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // built reports whether a row has a binary from this run.
@@ -59,6 +88,23 @@ func Pack(ctx context.Context, jobs []plan.Job, rows []report.Job, opt Options) 
 		if err := ctx.Err(); err != nil {
 			return err
 		}
+		arel, err := relSlash(opt.DistDir, a.Path)
+		if err != nil {
+			return fmt.Errorf("%s: %w", jobs[i].ID, err)
+		}
+		key, err := ArchiveKey(a, filepath.Base(jobs[i].Output), rows[i].SHA256, opt.ModTime)
+		if err != nil {
+			return fmt.Errorf("%s: archive: %w", jobs[i].ID, err)
+		}
+		if opt.Reuse != nil {
+			if path, sum, size, ok := opt.Reuse(jobs[i].ID, key); ok && path == a.Path {
+				rows[i].Archive = &report.Artifact{File: arel, SHA256: sum, Size: size}
+				if opt.Packed != nil {
+					opt.Packed(jobs[i].ID, key, a.Path, sum, size)
+				}
+				continue
+			}
+		}
 		files := []archive.File{{Src: jobs[i].Output, Name: filepath.Base(jobs[i].Output), Mode: 0o755}}
 		for _, f := range a.Files {
 			files = append(files, archive.File{Src: f.Src, Name: f.Name, Mode: 0o644})
@@ -67,11 +113,10 @@ func Pack(ctx context.Context, jobs []plan.Job, rows []report.Job, opt Options) 
 		if err != nil {
 			return fmt.Errorf("%s: archive: %w", jobs[i].ID, err)
 		}
-		arel, err := relSlash(opt.DistDir, a.Path)
-		if err != nil {
-			return fmt.Errorf("%s: %w", jobs[i].ID, err)
-		}
 		rows[i].Archive = &report.Artifact{File: arel, SHA256: sum, Size: size}
+		if opt.Packed != nil {
+			opt.Packed(jobs[i].ID, key, a.Path, sum, size)
+		}
 	}
 	return nil
 }

@@ -130,3 +130,36 @@ func TestPackErrors(t *testing.T) {
 	err = Pack(context.Background(), jobs, rows, Options{DistDir: dist})
 	assert.ErrorContains(t, err, "/elsewhere/app is outside the dist directory")
 }
+
+func TestPackReusesAnUnchangedArchive(t *testing.T) {
+	dist, jobs, rows := fixture(t)
+	type rec struct{ key, path, sum string }
+	var packed []rec
+	opt := Options{DistDir: dist, Packed: func(id, key, path, sum string, size int64) { packed = append(packed, rec{key, path, sum}) }}
+	require.NoError(t, Pack(context.Background(), jobs, rows, opt))
+	require.Len(t, packed, 1)
+	first := packed[0]
+	fi, err := os.Stat(first.path)
+	require.NoError(t, err)
+
+	// Same inputs: reused, not rewritten (same mtime on disk).
+	opt.Reuse = func(id, key string) (string, string, int64, bool) {
+		return first.path, first.sum, fi.Size(), key == first.key
+	}
+	packed = nil
+	time.Sleep(10 * time.Millisecond)
+	require.NoError(t, Pack(context.Background(), jobs, rows, opt))
+	require.Len(t, packed, 1)
+	assert.Equal(t, first, packed[0])
+	fi2, err := os.Stat(first.path)
+	require.NoError(t, err)
+	assert.Equal(t, fi.ModTime(), fi2.ModTime(), "not packed again")
+
+	// A changed extra file changes the key: packed again.
+	require.NoError(t, os.WriteFile(jobs[0].Archive.Files[0].Src, []byte("read me, v2"), 0o644))
+	packed = nil
+	require.NoError(t, Pack(context.Background(), jobs, rows, opt))
+	require.Len(t, packed, 1)
+	assert.NotEqual(t, first.key, packed[0].key)
+	assert.NotEqual(t, first.sum, packed[0].sum)
+}

@@ -53,6 +53,44 @@ type Entry struct {
 	// Info is the inspection of the output, so an unchanged output needs no
 	// re-inspection.
 	Info *inspect.Info `json:"info,omitempty"`
+	// Archive is the release archive packed from the output, so an
+	// unchanged job's archive is not packed again.
+	Archive *Archive `json:"archive,omitempty"`
+}
+
+// Archive is a release archive as it was written: Key covers every input
+// of the archive (release.ArchiveKey), Path, Size and SHA256 the file.
+type Archive struct {
+	Key    string `json:"key"`
+	Path   string `json:"path"`
+	SHA256 string `json:"sha256"`
+	Size   int64  `json:"size"`
+}
+
+// SetArchive records the archive of job id (made or reused by this run).
+func (f *File) SetArchive(id string, a Archive) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if e, ok := f.Jobs[id]; ok {
+		e.Archive = &a
+		f.Jobs[id] = e
+	}
+}
+
+// FreshArchive returns the recorded archive of job id when its key equals
+// key and the file is still the recorded one (size and SHA-256).
+func (f *File) FreshArchive(id, key string) (Archive, bool) {
+	f.mu.Lock()
+	e, ok := f.Jobs[id]
+	f.mu.Unlock()
+	if !ok || e.Archive == nil || key == "" || e.Archive.Key != key {
+		return Archive{}, false
+	}
+	sum, err := hashOutput(e.Archive.Path, e.Archive.Size)
+	if err != nil || sum != e.Archive.SHA256 {
+		return Archive{}, false
+	}
+	return *e.Archive, true
 }
 
 // File is the state of previous runs. Its methods are safe for concurrent

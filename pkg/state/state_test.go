@@ -1,6 +1,8 @@
 package state
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -225,4 +227,26 @@ func BenchmarkFresh(b *testing.B) {
 			}
 		})
 	}
+}
+
+func TestFreshArchive(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "app.tar.gz")
+	require.NoError(t, os.WriteFile(path, []byte("archive bytes"), 0o644))
+	sum := sha256.Sum256([]byte("archive bytes"))
+	f := New()
+	f.Record("a", Entry{Key: "k"})
+	f.SetArchive("a", Archive{Key: "ak", Path: path, SHA256: hex.EncodeToString(sum[:]), Size: 13})
+	f.SetArchive("missing", Archive{Key: "x"}) // no entry: ignored
+	_, ok := f.FreshArchive("missing", "x")
+	assert.False(t, ok)
+
+	got, ok := f.FreshArchive("a", "ak")
+	require.True(t, ok)
+	assert.Equal(t, path, got.Path)
+	_, ok = f.FreshArchive("a", "other-key")
+	assert.False(t, ok, "other inputs")
+	require.NoError(t, os.WriteFile(path, []byte("archive BYTES"), 0o644))
+	_, ok = f.FreshArchive("a", "ak")
+	assert.False(t, ok, "the file was changed")
 }
