@@ -2,7 +2,7 @@
 GO ?= go
 BIN := bin/portmatrix
 
-.PHONY: build deps test test-short demo lint release clean
+.PHONY: build deps test test-short demo lint release clean bench bench-smoke
 
 build:
 	$(GO) build -o $(BIN) ./cmd/portmatrix
@@ -39,6 +39,20 @@ release: build
 	./$(BIN) build -f configs/release.yaml --dist dist --reproducible \
 		--json dist/report.json --markdown dist/report.md --junit dist/junit.xml --html dist/report.html
 	cd dist && sha256sum -c --strict --quiet SHA256SUMS
+
+# The build matrix benchmark of docs/benchmarks.md: portmatrix against a
+# sequential go build loop and goreleaser on fzf and shfmt, 12 targets, cold
+# and warm, 3 rounds. Takes hours on two cores: run it on a quiet machine.
+# BENCHFLAGS adds flags (e.g. BENCHFLAGS='--all -- -j 3'); results go to
+# dist/bench/results.md and the raw samples to dist/bench/samples.json.
+bench:
+	mkdir -p dist/bench
+	$(GO) run ./scripts/bench --install-goreleaser --out dist/bench/results.md --json dist/bench/samples.json $(BENCHFLAGS)
+
+# The same harness on a generated hello world, 2 targets, 1 round: proves that
+# every contender builds its outputs and the tables render; asserts no time.
+bench-smoke:
+	$(GO) run ./scripts/bench --smoke
 
 clean:
 	rm -rf bin dist examples/seed/dist

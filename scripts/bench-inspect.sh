@@ -1,97 +1,88 @@
 #!/usr/bin/env bash
 # Times `portmatrix inspect --json DIR` against what it replaces: running
-# `file` and `readelf -d -V` on every file of DIR. Prints both times and the
-# ratio (docs/benchmarks.md, heading "inspect", records a run).
+# `file`, `readelf -hldV` and `go version -m` on every file of DIR. Runs the
+# two alternately, RUNS times each, and prints each run, both medians and
+# the ratio (docs/benchmarks.md, heading "inspect", records a run).
 #
 # Usage: scripts/bench-inspect.sh [DIR]
-#   Without DIR, builds the benchmark's fixture set (hello for every Go
-#   target, stripped and GUI variants, and C/C++/MinGW programs when those
-#   compilers are installed) into a temporary directory.
-#   RUNS=N sets the number of timed runs (default 10).
-#
-# Uses hyperfine when installed (apt-get install hyperfine), else a plain
-# bash loop.
+#   Without DIR, uses the benchmark corpus of pkg/inspect (about 200 Go
+#   binaries of every format, 800 MB; see pkg/inspect/corpus_test.go),
+#   building it first when it is missing: a few minutes, once. It lives in
+#   $XDG_CACHE_HOME/portmatrix-bench/corpus/GOVERSION (~/.cache/... by
+#   default), or in the directory PORTMATRIX_BENCH_CORPUS names.
+#   RUNS=N sets the number of timed runs of each (default 5).
+#   PMFLAGS adds flags to portmatrix inspect (e.g. PMFLAGS=--sha256).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-RUNS=${RUNS:-10}
+RUNS=${RUNS:-5}
+PMFLAGS=${PMFLAGS:-}
 
 go build -o bin/portmatrix ./cmd/portmatrix
 
 dir=${1:-}
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
 if [ -z "$dir" ]; then
-	dir=$work/bin
-	mkdir -p "$dir" "$work/mod/hello"
-	printf 'module example.com/fixture\n\ngo 1.26\n' >"$work/mod/go.mod"
-	printf 'package main\n\nfunc main() { println("hello") }\n' >"$work/mod/hello/main.go"
-	targets=(linux/amd64 linux/arm64 linux/386 linux/riscv64 linux/s390x linux/ppc64le linux/mips64
-		freebsd/amd64 openbsd/amd64 netbsd/amd64 solaris/amd64 android/arm64 darwin/arm64 darwin/amd64
-		windows/amd64 windows/386 windows/arm64 plan9/amd64 plan9/386 js/wasm wasip1/wasm aix/ppc64)
-	echo "building ${#targets[@]} Go targets and variants into $dir" >&2
-	for t in "${targets[@]}"; do
-		(cd "$work/mod" && GOOS=${t%/*} GOARCH=${t#*/} CGO_ENABLED=0 GOFLAGS=-buildvcs=false \
-			go build -o "$dir/${t%/*}-${t#*/}" ./hello)
-	done
-	for t in linux/amd64 darwin/arm64 windows/amd64 wasip1/wasm; do
-		(cd "$work/mod" && GOOS=${t%/*} GOARCH=${t#*/} CGO_ENABLED=0 GOFLAGS=-buildvcs=false \
-			go build -ldflags='-s -w' -o "$dir/${t%/*}-${t#*/}-stripped" ./hello)
-	done
-	(cd "$work/mod" && GOOS=windows GOARCH=amd64 CGO_ENABLED=0 GOFLAGS=-buildvcs=false \
-		go build -ldflags='-H windowsgui' -o "$dir/windows-amd64-gui" ./hello)
-	printf '#include <stdio.h>\nint main(void) { puts("hello"); return 0; }\n' >"$work/hello.c"
-	printf '#include <iostream>\nint main() { std::cout << "hello" << std::endl; }\n' >"$work/hello.cc"
-	if command -v gcc >/dev/null; then
-		gcc -o "$dir/c-dynamic" "$work/hello.c"
-		gcc -s -o "$dir/c-stripped" "$work/hello.c"
-		gcc -static -o "$dir/c-static" "$work/hello.c" 2>/dev/null || true
-		gcc -shared -fPIC -o "$dir/libhello.so" "$work/hello.c"
+	if [ -n "${PORTMATRIX_BENCH_CORPUS:-}" ] && [ "$PORTMATRIX_BENCH_CORPUS" != build ]; then
+		dir=$PORTMATRIX_BENCH_CORPUS
+	elif [ "$(uname)" = Darwin ]; then
+		dir=$HOME/Library/Caches/portmatrix-bench/corpus/$(go env GOVERSION)
+	else
+		dir=${XDG_CACHE_HOME:-$HOME/.cache}/portmatrix-bench/corpus/$(go env GOVERSION)
 	fi
-	if command -v g++ >/dev/null; then g++ -o "$dir/cxx-dynamic" "$work/hello.cc"; fi
-	if command -v x86_64-w64-mingw32-gcc >/dev/null; then
-		x86_64-w64-mingw32-gcc -o "$dir/mingw.exe" "$work/hello.c"
-		x86_64-w64-mingw32-gcc -shared -o "$dir/mingw.dll" "$work/hello.c"
+	if [ ! -e "$dir/.complete" ]; then
+		echo "building the benchmark corpus into $dir (a few minutes, once)" >&2
+		PORTMATRIX_BENCH_CORPUS=${PORTMATRIX_BENCH_CORPUS:-build} \
+			go test -run '^$' -bench '^BenchmarkCorpus$/^sequential$' -benchtime 1x -timeout 2h ./pkg/inspect/ >&2
 	fi
 fi
 
 files=()
-while IFS= read -r -d '' f; do files+=("$f"); done < <(find "$dir" -maxdepth 1 -type f -print0 | sort -z)
+while IFS= read -r -d '' f; do files+=("$f"); done < <(find "$dir" -maxdepth 1 -type f ! -name '.*' -print0 | sort -z)
 [ ${#files[@]} -gt 0 ] || { echo "no files in $dir" >&2; exit 1; }
 bytes=$(cat "${files[@]}" | wc -c)
+goexe=$(command -v go)
 
-# The lead's inspect walks directories; older builds take files only.
-if bin/portmatrix inspect --json "$dir" >/dev/null 2>&1; then
-	pm="bin/portmatrix inspect --json $dir >/dev/null"
-else
-	pm="bin/portmatrix inspect --json $dir/* >/dev/null"
-fi
-base="for f in $dir/*; do file \"\$f\"; readelf -d -V \"\$f\" 2>/dev/null; done >/dev/null || true"
+# A: portmatrix, every file of DIR at once. B: three tools per file.
+run_a() { bin/portmatrix inspect --json $PMFLAGS "$dir" >/dev/null 2>&1 || true; }
+run_b() {
+	local f
+	for f in "${files[@]}"; do
+		file "$f"
+		readelf -hldV "$f" || true
+		"$goexe" version -m "$f" || true
+	done >/dev/null 2>&1
+}
+# ms prints the milliseconds one call of the named function takes.
+ms() {
+	local s e
+	s=$(date +%s%N)
+	"$1"
+	e=$(date +%s%N)
+	echo $(((e - s) / 1000000))
+}
+median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 echo "files: ${#files[@]} ($((bytes / 1024 / 1024)) MiB) in $dir"
 echo "go: $(go version | cut -d' ' -f3-)"
 echo "portmatrix: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet 2>/dev/null || echo '+dirty')"
 echo "file: $(file --version 2>&1 | head -1)"
 echo "readelf: $(readelf --version | head -1)"
-echo "cpu: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')"
-echo "A: $pm"
-echo "B: $base"
+echo "cpu: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | cut -d: -f2- | sed 's/^ //'), load average $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null)"
+echo "A: bin/portmatrix inspect --json $PMFLAGS DIR >/dev/null"
+echo "B: for f in DIR/*; do file \$f; readelf -hldV \$f; go version -m \$f; done >/dev/null"
 
-if command -v hyperfine >/dev/null; then
-	echo "timing with $(hyperfine --version), $RUNS runs each"
-	hyperfine --warmup 2 --runs "$RUNS" --export-json "$work/times.json" "$pm" "$base"
-	# The two results' means, in command order.
-	mapfile -t means < <(grep -o '"mean": *[0-9.e-]*' "$work/times.json" | sed 's/.*: *//')
-	a=${means[0]} b=${means[1]}
-else
-	echo "timing with a bash loop (apt-get install hyperfine for statistics), $RUNS runs each"
-	run() { local s e; s=$(date +%s.%N); for _ in $(seq "$RUNS"); do bash -c "$1"; done; e=$(date +%s.%N); awk -v s="$s" -v e="$e" -v n="$RUNS" 'BEGIN { print (e - s) / n }'; }
-	bash -c "$pm"
-	bash -c "$base" # warm the page cache for both
-	a=$(run "$pm")
-	b=$(run "$base")
-fi
+run_a
+run_b # warm the page cache for both
+as=() bs=()
+for i in $(seq "$RUNS"); do
+	a=$(ms run_a)
+	b=$(ms run_b)
+	as+=("$a") bs+=("$b")
+	echo "run $i: A ${a} ms, B ${b} ms"
+done
+a=$(median "${as[@]}")
+b=$(median "${bs[@]}")
 awk -v a="$a" -v b="$b" -v n="${#files[@]}" 'BEGIN {
-	printf "portmatrix inspect: %.1f ms per run (%.2f ms per file)\n", a * 1000, a * 1000 / n
-	printf "file + readelf:     %.1f ms per run (%.2f ms per file)\n", b * 1000, b * 1000 / n
-	printf "ratio: file + readelf takes %.1fx as long as portmatrix inspect\n", b / a
+	printf "portmatrix inspect:                 median %.0f ms (%.2f ms per file)\n", a, a / n
+	printf "file + readelf + go version -m:     median %.0f ms (%.2f ms per file)\n", b, b / n
+	printf "ratio: the tools take %.1fx as long as portmatrix inspect\n", b / (a > 0 ? a : 1)
 }'

@@ -103,7 +103,10 @@ func TestRunMemoryBudgetCancel(t *testing.T) {
 
 type statsRunner struct{ rss int64 }
 
-func (s statsRunner) Run(ctx context.Context, j plan.Job) error { _, err := s.RunStats(ctx, j); return err }
+func (s statsRunner) Run(ctx context.Context, j plan.Job) error {
+	_, err := s.RunStats(ctx, j)
+	return err
+}
 func (s statsRunner) RunStats(context.Context, plan.Job) (Stats, error) {
 	return Stats{MaxRSS: s.rss}, nil
 }

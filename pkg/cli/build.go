@@ -12,8 +12,8 @@ import (
 	"github.com/portmatrix/portmatrix/pkg/build"
 	"github.com/portmatrix/portmatrix/pkg/plan"
 	"github.com/portmatrix/portmatrix/pkg/release"
-	"github.com/portmatrix/portmatrix/pkg/sched"
 	"github.com/portmatrix/portmatrix/pkg/report"
+	"github.com/portmatrix/portmatrix/pkg/sched"
 	"github.com/portmatrix/portmatrix/pkg/shard"
 	"github.com/portmatrix/portmatrix/pkg/verify"
 )

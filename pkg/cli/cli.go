@@ -135,6 +135,7 @@ expects.`,
 		newDoctorCmd(stdio),
 		newInitCmd(stdio),
 		newMergeCmd(stdio),
+		newCheckCmd(stdio),
 	)
 	return root
 }

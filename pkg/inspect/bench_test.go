@@ -89,3 +89,54 @@ func BenchmarkInspectDir(b *testing.B) {
 	}
 	b.ReportMetric(float64(len(entries)), "files/op")
 }
+
+// BenchmarkCorpus inspects the benchmark corpus (corpus_test.go, about 200
+// Go binaries of every format, 800 MB): one file after another with
+// FileWith, and all at once with Files, each without and with hashing.
+// MB/s counts every byte of every file, read or not; files/s is the rate
+// that matters for `portmatrix inspect DIR`.
+//
+//	PORTMATRIX_BENCH_CORPUS=build go test -run '^$' -bench Corpus ./pkg/inspect/
+func BenchmarkCorpus(b *testing.B) {
+	paths := benchCorpus(b)
+	var total int64
+	for _, p := range paths {
+		st, err := os.Stat(p)
+		if err != nil {
+			b.Fatal(err)
+		}
+		total += st.Size()
+	}
+	for _, bm := range []struct {
+		name     string
+		opt      Options
+		parallel bool
+	}{
+		{"sequential", Options{}, false},
+		{"parallel", Options{}, true},
+		{"sequential+sha256", Options{Hash: true}, false},
+		{"parallel+sha256", Options{Hash: true}, true},
+	} {
+		b.Run(bm.name, func(b *testing.B) {
+			b.SetBytes(total)
+			b.ReportAllocs()
+			for b.Loop() {
+				if bm.parallel {
+					for _, r := range Files(b.Context(), paths, bm.opt, 0) {
+						if r.Err != nil {
+							b.Fatal(r.Err)
+						}
+					}
+					continue
+				}
+				for _, p := range paths {
+					if _, err := FileWith(p, bm.opt); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+			b.ReportMetric(float64(len(paths))*float64(b.N)/b.Elapsed().Seconds(), "files/s")
+			b.ReportMetric(float64(len(paths)), "files/op")
+		})
+	}
+}

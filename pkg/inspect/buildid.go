@@ -25,11 +25,18 @@ func scanGoBuildID(r io.ReaderAt, size, off int64, n uint64) string {
 		return ""
 	}
 	n = min(n, maxBuildIDScan, uint64(size-off))
-	b, err := readAt(r, size, off, n)
-	if err != nil {
-		return ""
+	// The ID is the first thing in text: look in the first KiB, and read
+	// the whole window only if it is not there (the answer is the same).
+	for _, m := range []uint64{min(n, 1<<10), n} {
+		b, err := readAt(r, size, off, m)
+		if err != nil {
+			return ""
+		}
+		if id := parseGoBuildID(b); id != "" || m == n {
+			return id
+		}
 	}
-	return parseGoBuildID(b)
+	return ""
 }
 
 // parseGoBuildID finds the quoted build ID the linker frames with

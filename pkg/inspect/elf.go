@@ -54,7 +54,7 @@ func (x *elfFile) describe(info *Info) error {
 	info.Needed = d.needed
 	info.Linkage, info.LinkageRule, info.PIE = elfLinkage(f.Type, interp != nil, d)
 
-	info.Go = goInfo(x.r)
+	info.Go = goInfoFrom(elfGoLayout(f, x.r, x.size))
 	notes := x.notes(f)
 	info.GOOS = elfGOOS(f.OSABI, f.Machine, notes, info.Interpreter, info.Needed)
 	if g := info.Go.setting("GOOS"); g != "" {

@@ -5,9 +5,9 @@ package inspect
 
 import (
 	"bytes"
-	"debug/macho"
 	"encoding/binary"
 	"encoding/json"
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -50,22 +50,36 @@ func TestMachOVersionsAndUUID(t *testing.T) {
 func TestMachOStripped(t *testing.T) {
 	const nExt, nSect, nUndf, nFun = 0x01, 0x0e, 0x00, 0x24
 	tests := []struct {
-		name string
-		st   *macho.Symtab
-		want bool
+		name  string
+		types []uint8 // n_type of each symbol; nil: no LC_SYMTAB
+		want  bool
 	}{
 		{"no LC_SYMTAB", nil, true},
-		{"empty symbol table", &macho.Symtab{}, true},
-		{"only undefined imports (go -ldflags=-s)", &macho.Symtab{Syms: []macho.Symbol{{Name: "_write", Type: nUndf | nExt}}}, true},
-		{"exported symbols kept by strip(1)", &macho.Symtab{Syms: []macho.Symbol{{Name: "__mh_execute_header", Type: nSect | nExt}}}, true},
-		{"a local symbol", &macho.Symtab{Syms: []macho.Symbol{{Name: "_write", Type: nUndf | nExt}, {Name: "_main.main", Type: nSect}}}, false},
-		{"a debugging (stab) entry", &macho.Symtab{Syms: []macho.Symbol{{Name: "main.go", Type: nFun}}}, false},
+		{"empty symbol table", []uint8{}, true},
+		{"only undefined imports (go -ldflags=-s)", []uint8{nUndf | nExt}, true},
+		{"exported symbols kept by strip(1)", []uint8{nSect | nExt}, true},
+		{"a local symbol", []uint8{nUndf | nExt, nSect}, false},
+		{"a debugging (stab) entry", []uint8{nFun}, false},
+		{"a local symbol past the first chunk", append(slices.Repeat([]uint8{nUndf | nExt}, 1000), nSect), false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			assert.Equal(t, tt.want, machoStripped(tt.st))
+			const symoff = 64
+			file := make([]byte, symoff+16*len(tt.types))
+			for i, typ := range tt.types {
+				file[symoff+16*i+4] = typ
+			}
+			var st *machoSymtab
+			if tt.types != nil {
+				st = &machoSymtab{symoff: symoff, nsyms: uint32(len(tt.types)), stroff: symoff}
+			}
+			got, err := machoStrippedAt(bytes.NewReader(file), int64(len(file)), st, true)
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, got)
 		})
 	}
+	_, err := machoStrippedAt(bytes.NewReader(make([]byte, 100)), 100, &machoSymtab{symoff: 64, nsyms: 3}, true)
+	assert.ErrorContains(t, err, "Mach-O symbol table at offset 0x40: truncated")
 }
 
 func TestPEHeaderFields(t *testing.T) {

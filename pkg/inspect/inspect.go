@@ -16,7 +16,6 @@ package inspect
 import (
 	"bytes"
 	"crypto/sha256"
-	"debug/buildinfo"
 	"encoding/binary"
 	"encoding/hex"
 	"errors"
@@ -26,7 +25,6 @@ import (
 	"math"
 	"os"
 	"runtime"
-	"runtime/debug"
 	"slices"
 	"strings"
 )
@@ -89,7 +87,7 @@ type Info struct {
 	Needed      []string `json:"needed,omitempty"` // ELF DT_NEEDED, Mach-O LC_LOAD_DYLIB (+weak/reexport), PE DLL names, wasm import module names; sorted, deduplicated
 	PIE         bool     `json:"pie"`
 	Size        int64    `json:"size"`
-	SHA256      string   `json:"sha256"`                // hex SHA-256 of the whole file (of the slice, for a fat slice)
+	SHA256      string   `json:"sha256,omitempty"`      // hex SHA-256 of the whole file (of the slice, for a fat slice); "" unless Options.Hash
 	Stripped    bool     `json:"stripped"`              // no symbol table (see docs/linkage.md for each format's test)
 	DWARF       bool     `json:"dwarf"`                 // DWARF debug info (.debug_info or .zdebug_info) present
 	BuildID     string   `json:"build_id,omitempty"`    // ELF: GNU build-id note, hex; Mach-O: LC_UUID
@@ -151,9 +149,26 @@ type GoInfo struct {
 	Settings    map[string]string `json:"settings"`               // CGO_ENABLED, -ldflags, GOOS, GOARCH, GOAMD64, -buildmode, -tags, -trimpath, ...
 }
 
+// Options says how much work an inspection does beyond reading headers.
+// The zero value reads only the headers and the few tables Info needs.
+type Options struct {
+	// Hash fills Info.SHA256 (and each fat slice's). It is the only option
+	// that reads the whole file, which for large binaries costs more than
+	// everything else together: the build's verifier, writing SHA256SUMS,
+	// asks for it; `portmatrix inspect` only with --sha256.
+	Hash bool
+}
+
 // File opens the binary at path and inspects it with Read, so callers with a
-// path need not manage the file themselves. Errors name the path.
+// path need not manage the file themselves. It computes Info.SHA256, like
+// FileWith with Options{Hash: true}. Errors name the path.
 func File(path string) (*Info, error) {
+	return FileWith(path, Options{Hash: true})
+}
+
+// FileWith is File with options: FileWith(path, Options{}) reads only what
+// Info needs and leaves SHA256 empty.
+func FileWith(path string, opt Options) (*Info, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, wrapOpenErr(path, err)
@@ -166,7 +181,7 @@ func File(path string) (*Info, error) {
 	if !st.Mode().IsRegular() {
 		return nil, fmt.Errorf("inspect: %s: not a regular file (%s)", path, st.Mode().Type())
 	}
-	return Read(newBlockReader(f, st.Size()), st.Size(), path)
+	return ReadWith(newBlockReader(f, st.Size()), st.Size(), path, opt)
 }
 
 // wrapOpenErr avoids naming the path twice: *fs.PathError already does.
@@ -179,9 +194,15 @@ func wrapOpenErr(path string, err error) error {
 
 // Read inspects the size bytes readable from r, so binaries can be inspected
 // wherever they live (a file, an archive member, memory). name is recorded as
-// Info.Path and used in errors. Read never panics on malformed input: panics
-// inside the standard library's parsers are turned into errors.
-func Read(r io.ReaderAt, size int64, name string) (info *Info, err error) {
+// Info.Path and used in errors. It computes Info.SHA256, like ReadWith with
+// Options{Hash: true}. Read never panics on malformed input: panics inside
+// the standard library's parsers are turned into errors.
+func Read(r io.ReaderAt, size int64, name string) (*Info, error) {
+	return ReadWith(r, size, name, Options{Hash: true})
+}
+
+// ReadWith is Read with options.
+func ReadWith(r io.ReaderAt, size int64, name string, opt Options) (info *Info, err error) {
 	defer func() {
 		if v := recover(); v != nil {
 			info, err = nil, newPanicError(v)
@@ -190,11 +211,11 @@ func Read(r io.ReaderAt, size int64, name string) (info *Info, err error) {
 			err = fmt.Errorf("inspect: %s: %w", name, err)
 		}
 	}()
-	return read(r, size, name)
+	return read(r, size, name, opt)
 }
 
-// read is Read without the error wrapping and panic recovery.
-func read(r io.ReaderAt, size int64, name string) (*Info, error) {
+// read is ReadWith without the error wrapping and panic recovery.
+func read(r io.ReaderAt, size int64, name string, opt Options) (*Info, error) {
 	if size < 0 {
 		return nil, fmt.Errorf("negative size %d", size)
 	}
@@ -205,7 +226,7 @@ func read(r io.ReaderAt, size int64, name string) (*Info, error) {
 	if n, err := r.ReadAt(ident, 0); n < len(ident) {
 		return nil, fmt.Errorf("reading magic: %w", truncated(err))
 	}
-	x, err := sniff(r, size, ident)
+	x, err := sniff(r, size, ident, opt)
 	if err != nil {
 		return nil, err
 	}
@@ -214,11 +235,11 @@ func read(r io.ReaderAt, size int64, name string) (*Info, error) {
 		return nil, err
 	}
 	finish(info)
-	sum, err := fileSHA256(r, size)
-	if err != nil {
-		return nil, err
+	if opt.Hash {
+		if info.SHA256, err = fileSHA256(r, size); err != nil {
+			return nil, err
+		}
 	}
-	info.SHA256 = sum
 	return info, nil
 }
 
@@ -252,14 +273,14 @@ type binaryFile interface {
 }
 
 // sniff picks the format from the leading bytes, like debug/buildinfo does.
-func sniff(r io.ReaderAt, size int64, ident []byte) (binaryFile, error) {
+func sniff(r io.ReaderAt, size int64, ident []byte, opt Options) (binaryFile, error) {
 	switch {
 	case bytes.HasPrefix(ident, []byte("\x7fELF")):
 		return &elfFile{r: r, size: size}, nil
 	case bytes.HasPrefix(ident, []byte("\xfe\xed\xfa")) || (len(ident) >= 4 && bytes.HasPrefix(ident[1:], []byte("\xfa\xed\xfe"))):
 		return &machoFile{r: r, size: size}, nil
 	case bytes.HasPrefix(ident, []byte("\xca\xfe\xba\xbe")) || bytes.HasPrefix(ident, []byte("\xca\xfe\xba\xbf")):
-		return newFatFile(r, size, ident)
+		return newFatFile(r, size, ident, opt)
 	case bytes.HasPrefix(ident, []byte("MZ")):
 		return &peFile{r: r, size: size}, nil
 	case bytes.HasPrefix(ident, []byte("\x00asm")):
@@ -270,41 +291,6 @@ func sniff(r io.ReaderAt, size int64, ident []byte) (binaryFile, error) {
 		return &plan9File{r: r, size: size}, nil
 	}
 	return nil, fmt.Errorf("%w (magic % x)", ErrUnknownFormat, ident[:min(len(ident), 8)])
-}
-
-// goInfo reads the embedded Go build information. A file without it (not a
-// Go program, or built without it) is not an error: it yields nil.
-func goInfo(r io.ReaderAt) (gi *GoInfo) {
-	defer func() {
-		// debug/buildinfo walks the same untrusted headers; a panic there
-		// only means there is no build info we can trust.
-		if recover() != nil {
-			gi = nil
-		}
-	}()
-	bi, err := buildinfo.Read(r)
-	if err != nil {
-		return nil
-	}
-	return newGoInfo(bi)
-}
-
-// newGoInfo copies what reports use out of a parsed build info.
-func newGoInfo(bi *debug.BuildInfo) *GoInfo {
-	gi := &GoInfo{GoVersion: bi.GoVersion, Path: bi.Path, Main: bi.Main.Path, MainVersion: bi.Main.Version,
-		Deps: len(bi.Deps), Settings: map[string]string{}}
-	for _, s := range bi.Settings {
-		gi.Settings[s.Key] = s.Value
-	}
-	return gi
-}
-
-// setting returns a build setting, or "" when there is no build info.
-func (g *GoInfo) setting(key string) string {
-	if g == nil {
-		return ""
-	}
-	return g.Settings[key]
 }
 
 // sortedUnique sorts and deduplicates names; nil when there are none, so the

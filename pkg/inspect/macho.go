@@ -47,7 +47,8 @@ func (x *machoFile) describe(info *Info) error {
 	if err := x.checkHeader(); err != nil {
 		return err
 	}
-	f, err := macho.NewFile(x.r)
+	view, symtab := machoHideSymbols(x.r, x.size)
+	f, err := macho.NewFile(view)
 	if err != nil {
 		return malformed("Mach-O", err)
 	}
@@ -98,7 +99,9 @@ func (x *machoFile) describe(info *Info) error {
 			}
 		}
 	}
-	info.Stripped = machoStripped(f.Symtab)
+	if info.Stripped, err = machoStrippedAt(x.r, x.size, symtab, f.Magic == macho.Magic64); err != nil {
+		return err
+	}
 	for _, s := range f.Sections {
 		info.DWARF = info.DWARF || s.Name == "__debug_info" || s.Name == "__zdebug_info"
 	}
@@ -108,7 +111,7 @@ func (x *machoFile) describe(info *Info) error {
 	info.Libc = machoLibc(info.Needed)
 	info.Linkage, info.LinkageRule = machoLinkage(f.Type, dylinker, len(info.Needed))
 
-	info.Go = goInfo(x.r)
+	info.Go = goInfoFrom(machoGoLayout(f, x.r, x.size))
 	if g := info.Go.setting("GOOS"); g == "darwin" || g == "ios" {
 		info.GOOS = g
 	}
@@ -163,20 +166,13 @@ func formatUUID(b []byte) string {
 	return fmt.Sprintf("%X-%X-%X-%X-%X", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 }
 
-// machoStripped: a stripped Mach-O keeps only the external symbols dyld
-// needs (undefined imports, and for strip(1) the exported ones); local
-// symbols or debugging (stab) entries mean it was not stripped.
-func machoStripped(st *macho.Symtab) bool {
-	if st == nil {
-		return true
-	}
+// machoLocalSymbol is the test for "not stripped": a stripped Mach-O
+// keeps only the external symbols dyld needs (undefined imports, and for
+// strip(1) the exported ones); a local symbol or a debugging (stab) entry,
+// told by its n_type, means it was not stripped.
+func machoLocalSymbol(nType uint8) bool {
 	const nStab, nExt = 0xe0, 0x01
-	for _, s := range st.Syms {
-		if s.Type&nStab != 0 || s.Type&nExt == 0 {
-			return false
-		}
-	}
-	return true
+	return nType&nStab != 0 || nType&nExt == 0
 }
 
 // lcString reads the lc_str at the offset stored at raw[8:12], as used by

@@ -20,9 +20,10 @@ type fatFile struct {
 	size   int64
 	is64   bool
 	narchs uint32
+	hash   bool // hash each slice (Options.Hash)
 }
 
-func newFatFile(r io.ReaderAt, size int64, ident []byte) (binaryFile, error) {
+func newFatFile(r io.ReaderAt, size int64, ident []byte, opt Options) (binaryFile, error) {
 	if len(ident) < 8 {
 		return nil, fmt.Errorf("fat Mach-O header: %w", errTruncated)
 	}
@@ -32,7 +33,7 @@ func newFatFile(r io.ReaderAt, size int64, ident []byte) (binaryFile, error) {
 		return nil, fmt.Errorf("%w (magic % x): %#x with %d architectures is not a fat Mach-O (Java class files share this magic)",
 			ErrUnknownFormat, ident[:8], magic, n)
 	}
-	return &fatFile{r: r, size: size, is64: magic == fatMagic64, narchs: n}, nil
+	return &fatFile{r: r, size: size, is64: magic == fatMagic64, narchs: n, hash: opt.Hash}, nil
 }
 
 func (x *fatFile) format() Format { return FormatMachOFat }
@@ -73,11 +74,11 @@ func (x *fatFile) describe(info *Info) error {
 			return atOffset(where, int64(off), err)
 		}
 		finish(&slice)
-		sum, err := fileSHA256(sr, int64(size))
-		if err != nil {
-			return atOffset(where, int64(off), err)
+		if x.hash {
+			if slice.SHA256, err = fileSHA256(sr, int64(size)); err != nil {
+				return atOffset(where, int64(off), err)
+			}
 		}
-		slice.SHA256 = sum
 		info.Slices = append(info.Slices, slice)
 	}
 	mergeSlices(info)

@@ -30,9 +30,18 @@ type peFile struct {
 func (x *peFile) format() Format { return FormatPE }
 
 func (x *peFile) describe(info *Info) error {
-	f, err := pe.NewFile(x.r)
+	view, nsyms, long, err := peHideSymbols(x.r, x.size)
+	if err != nil {
+		return err
+	}
+	f, err := pe.NewFile(view)
 	if err != nil {
 		return malformed("PE", err)
+	}
+	for i, name := range long {
+		if i < len(f.Sections) {
+			f.Sections[i].Name = name
+		}
 	}
 	info.GOOS = "windows"
 	info.GOARCH = peArch[f.Machine]
@@ -63,7 +72,7 @@ func (x *peFile) describe(info *Info) error {
 			CFG:           dllChars&pe.IMAGE_DLLCHARACTERISTICS_GUARD_CF != 0,
 		}
 	}
-	info.Stripped = f.NumberOfSymbols == 0
+	info.Stripped = nsyms == 0
 	for _, s := range f.Sections {
 		info.DWARF = info.DWARF || s.Name == ".debug_info" || s.Name == ".zdebug_info"
 		if s.Name == ".text" && info.GoBuildID == "" {
@@ -83,7 +92,7 @@ func (x *peFile) describe(info *Info) error {
 	info.Needed = dllNames(syms)
 	info.Linkage, info.LinkageRule = peLinkage(f.Characteristics, len(info.Needed))
 	info.Libc = peLibc(info.Needed)
-	info.Go = goInfo(x.r)
+	info.Go = goInfoFrom(peGoLayout(f, x.r, x.size))
 	return nil
 }
 

@@ -28,7 +28,7 @@ func (x *plan9File) describe(info *Info) error {
 	info.GOOS = "plan9"
 	info.GOARCH = plan9Arch[f.Magic]
 	info.Linkage, info.LinkageRule = LinkageStatic, "Plan 9 a.out has no dynamic linking"
-	info.Go = goInfo(x.r)
+	info.Go = goInfoFrom(plan9GoLayout(f, x.r, x.size))
 	// The header's symbol table size: -s leaves it 0.
 	for _, s := range f.Sections {
 		if s.Name == "syms" {

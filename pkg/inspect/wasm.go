@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"runtime/debug"
+	"sync"
 )
 
 // WebAssembly section ids and limits on what we read.
@@ -219,14 +220,18 @@ func parseProducers(b []byte) (version string, ok bool) {
 }
 
 // findModinfo scans the data section for cmd/go's framed module info
-// string and returns it without the framing, or "" if absent.
+// string and returns it without the framing, or "" if absent. Nothing says
+// where in the data the string is (wasm has no symbol table for data and no
+// build info blob), so the scan reads the section until it finds it, in
+// large chunks: this is the one whole-section read inspect makes.
 func findModinfo(r io.ReaderAt, off, n int64) string {
-	const chunk = 64 << 10
 	keep := len(modinfoStart) - 1
-	buf := make([]byte, 0, chunk+keep)
+	bufp := scanBuffers.Get().(*[]byte)
+	defer scanBuffers.Put(bufp)
+	buf := (*bufp)[:0]
 	end := off + n
 	for pos := off; pos < end; {
-		m := min(chunk, end-pos)
+		m := min(int64(cap(buf)-keep), end-pos)
 		carry := len(buf)
 		buf = buf[:carry+int(m)]
 		if got, _ := r.ReadAt(buf[carry:], pos); got < int(m) {
@@ -242,17 +247,35 @@ func findModinfo(r io.ReaderAt, off, n int64) string {
 	return ""
 }
 
+// scanChunk is how much of a wasm data section findModinfo reads at a time.
+const scanChunk = 256 << 10
+
+// scanBuffers saves findModinfo allocating a chunk per file.
+var scanBuffers = sync.Pool{New: func() any {
+	b := make([]byte, 0, scanChunk+len(modinfoStart))
+	return &b
+}}
+
 // readModinfo reads the module info starting at off up to modinfoEnd. Like
-// debug/buildinfo, it only accepts text that ends in a newline.
+// debug/buildinfo, it only accepts text that ends in a newline. It reads a
+// window that doubles until it holds modinfoEnd (module info is a few KiB),
+// up to maxModinfoLen.
 func readModinfo(r io.ReaderAt, off, end int64) string {
-	b := make([]byte, min(maxModinfoLen, end-off))
-	got, _ := r.ReadAt(b, off)
-	b = b[:got]
-	i := bytes.Index(b, modinfoEnd)
-	if i <= 0 || b[i-1] != '\n' {
-		return ""
+	limit := min(maxModinfoLen, end-off)
+	for window := min(4<<10, limit); ; window = min(2*window, limit) {
+		b := make([]byte, window)
+		got, _ := r.ReadAt(b, off)
+		b = b[:got]
+		if i := bytes.Index(b, modinfoEnd); i >= 0 {
+			if i == 0 || b[i-1] != '\n' {
+				return ""
+			}
+			return string(b[:i])
+		}
+		if int64(got) < window || window == limit {
+			return ""
+		}
 	}
-	return string(b[:i])
 }
 
 // wasmDecoder reads WebAssembly's binary encoding with bounds checks; the

@@ -44,7 +44,6 @@ func (x *xcoffFile) describe(info *Info) error {
 		return nil
 	}
 	info.GOARCH = "ppc64"
-	info.Go = goInfo(x.r)
 	info.GoBuildID = scanGoBuildID(x.r, x.size, 0, maxBuildIDScan)
 
 	nscns, opthdr, flags := be.Uint16(hdr[2:]), be.Uint16(hdr[16:]), be.Uint16(hdr[18:])
@@ -57,6 +56,7 @@ func (x *xcoffFile) describe(info *Info) error {
 	if err != nil {
 		return atOffset("XCOFF section headers", shoff, err)
 	}
+	info.Go = goInfoFrom(xcoffGoLayout(secs, x.r, x.size))
 	var imports []string
 	loader := false
 	for s := secs; len(s) >= xcoffSectionHeader64; s = s[xcoffSectionHeader64:] {

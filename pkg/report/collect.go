@@ -52,6 +52,7 @@ func Collect(results []build.Result, outcomes []verify.Outcome, runs []*smoke.Re
 				row.LogFile = be.Log
 			}
 		}
+		row.OK = row.Status == StatusOK
 		jobs[i] = row
 	}
 	return jobs

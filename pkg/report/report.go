@@ -148,6 +148,14 @@ type Job struct {
 	LogTail     []string `json:"log_tail,omitempty"` // last lines of the compiler output of a failed build
 	LogFile     string   `json:"log_file,omitempty"`
 
+	// Package is the Go package a `portmatrix check` row is about: the
+	// import path of a binary's main package, or the pattern of the
+	// packages a compile check covers; empty for manifest builds.
+	Package string `json:"package,omitempty"`
+	// OK is Status == "ok" as a boolean, so consumers of the JSON need not
+	// know every status to ask whether a row succeeded.
+	OK bool `json:"ok"`
+
 	// What the verifier read beyond linkage (docs/linkage.md).
 	Libc           string   `json:"libc,omitempty"`          // glibc, musl, bionic, libSystem, msvcrt, ucrt, libc
 	MaxGlibc       string   `json:"max_glibc,omitempty"`     // highest GLIBC_x.y needed: the oldest glibc it runs on
