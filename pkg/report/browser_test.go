@@ -80,7 +80,10 @@ func TestHTMLInBrowser(t *testing.T) {
 		t.Skip("starts a headless browser; skipped under -short")
 	}
 	browser := needtool.Path(t, "apt-get install chromium", "chromium", "chromium-browser")
-	r := newReport(showcaseJobs())
+	// The showcase of a build, plus one library row of `portmatrix check`,
+	// so that every class is on the page.
+	r := newReport(append(showcaseJobs(), Job{ID: "lib/netbsd/arm64", Target: "netbsd/arm64", GOOS: "netbsd", GOARCH: "arm64",
+		Package: "example.com/lib/...", Status: StatusOK}))
 	var page bytes.Buffer
 	require.NoError(t, WriteHTML(&page, r))
 	dir := t.TempDir()

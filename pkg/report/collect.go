@@ -65,6 +65,9 @@ func fillOutcome(row *Job, o verify.Outcome) {
 		return
 	}
 	info := o.Info
+	if info == nil {
+		return // nothing was inspected: a compile-only job of `portmatrix check`
+	}
 	row.Format = string(info.Format)
 	row.Linkage = string(info.Linkage)
 	row.LinkageRule = info.LinkageRule

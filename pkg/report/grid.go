@@ -28,6 +28,10 @@ const (
 	// ClassNotBuilt is a job that never finished on its own account
 	// (cancelled or skipped), so there is nothing to judge.
 	ClassNotBuilt Class = "not-built"
+	// ClassCompiles is a compile-only row of `portmatrix check` for library
+	// packages: the code compiles for the target, and there is no binary
+	// whose linkage could be judged.
+	ClassCompiles Class = "compiles"
 	// ClassUnknown is a job the report cannot place: an ok job whose linkage
 	// the inspector could not decide ("unknown" or empty), or a status this
 	// version does not know.
@@ -49,13 +53,14 @@ var classStyles = map[Class]classStyle{
 	ClassDynamicThirdParty: {"🟠", "#ffd8a8", "dynamic, third-party libraries"},
 	ClassFailed:            {"🔴", "#ffb3b3", "failed or violated"},
 	ClassNotBuilt:          {"⚪\uFE0F", "#e1e4e8", "not built (cancelled or skipped)"},
+	ClassCompiles:          {"✅", "#d3f9d8", "compiles (library: no binary)"},
 	ClassUnknown:           {"🟣", "#dccbf5", "unknown linkage or status"},
 }
 
 // Classes returns every class in legend order, from best to worst for a
 // release, so that writers and tests can iterate them without a map.
 func Classes() []Class {
-	return []Class{ClassStatic, ClassDynamicSystem, ClassDynamicThirdParty, ClassFailed, ClassNotBuilt, ClassUnknown}
+	return []Class{ClassStatic, ClassDynamicSystem, ClassDynamicThirdParty, ClassCompiles, ClassFailed, ClassNotBuilt, ClassUnknown}
 }
 
 // Symbol is the emoji that stands for c in Markdown and HTML, so that the
@@ -91,6 +96,9 @@ func ClassOf(j Job) Class {
 			return ClassDynamicThirdParty
 		}
 		return ClassDynamicSystem
+	}
+	if j.Linkage == "" && j.Format == "" && j.Package != "" {
+		return ClassCompiles
 	}
 	return ClassUnknown
 }
@@ -160,12 +168,12 @@ func NewGrid(jobs []Job) Grid {
 }
 
 // Legend returns the classes a legend for g lists, in Classes order: every
-// class, except ClassUnknown when no entry has it, so that legends are the
+// class, except ClassUnknown and ClassCompiles when no entry has them, so that legends are the
 // same from run to run and only grow when something is wrong.
 func (g Grid) Legend() []Class {
 	var out []Class
 	for _, c := range Classes() {
-		if c != ClassUnknown || g.has(ClassUnknown) {
+		if (c != ClassUnknown && c != ClassCompiles) || g.has(c) {
 			out = append(out, c)
 		}
 	}

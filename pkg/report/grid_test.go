@@ -323,5 +323,20 @@ func TestShowcaseGrid(t *testing.T) {
 			}
 		}
 	}
-	assert.Len(t, classes, len(Classes()), "the showcase must exercise every class")
+	// Compile-only rows come from `portmatrix check` (TestClassCompiles).
+	assert.Len(t, classes, len(Classes())-1, "the showcase must exercise every class of a build")
+	assert.False(t, classes[ClassCompiles])
+}
+
+// TestClassCompiles: an ok row with no binary (a library compile-checked
+// by `portmatrix check`) is "compiles", listed in the legend only then.
+func TestClassCompiles(t *testing.T) {
+	lib := Job{ID: "lib/linux/amd64", Target: "linux/amd64", GOOS: "linux", GOARCH: "amd64", Package: "example.com/lib/...", Status: StatusOK}
+	assert.Equal(t, ClassCompiles, ClassOf(lib))
+	failed := lib
+	failed.Status = StatusFailed
+	assert.Equal(t, ClassFailed, ClassOf(failed))
+	assert.Contains(t, NewGrid([]Job{lib}).Legend(), ClassCompiles)
+	assert.NotContains(t, NewGrid(showcaseJobs()).Legend(), ClassCompiles)
+	assert.Equal(t, ClassUnknown, ClassOf(Job{Status: StatusOK}), "no package, no linkage: unknown")
 }
