@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/portmatrix/portmatrix/pkg/internal/procgroup"
 	"github.com/portmatrix/portmatrix/pkg/plan"
 )
 
@@ -119,13 +120,13 @@ func (g *GoRunner) RunStats(ctx context.Context, job plan.Job) (st Stats, err er
 	if grace == 0 {
 		grace = 3 * time.Second
 	}
-	setProcessGroup(cmd, grace)
+	procgroup.Set(cmd, grace)
 
 	start := time.Now()
 	runErr := cmd.Run()
 	st.MaxRSS = maxRSS(cmd.ProcessState)
 	if runErr != nil {
-		killProcessGroup(cmd) // sweep children that outlived the go command
+		procgroup.Kill(cmd) // sweep children that outlived the go command
 	}
 	fmt.Fprintf(logf, "\n# exit: %v after %s\n", exitText(runErr), time.Since(start).Round(time.Millisecond))
 	if runErr != nil {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/portmatrix/portmatrix/pkg/build"
+	"github.com/portmatrix/portmatrix/pkg/internal/procgroup"
 	"github.com/portmatrix/portmatrix/pkg/plan"
 )
 
@@ -85,11 +86,11 @@ func (r *Runner) compile(ctx context.Context, job plan.Job) error {
 	if grace == 0 {
 		grace = 3 * time.Second
 	}
-	setProcessGroup(cmd, grace)
+	procgroup.Set(cmd, grace)
 	start := time.Now()
 	err := cmd.Run()
 	if err != nil {
-		killProcessGroup(cmd)
+		procgroup.Kill(cmd)
 	}
 	status := "ok"
 	if err != nil {

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/portmatrix/portmatrix/pkg/internal/procgroup"
 )
 
 // waitDelay is how long Run waits, after the program exited, for whatever it
@@ -102,7 +104,7 @@ func (r *Runner) run(ctx context.Context, argv []string, how string, spec Spec) 
 	cmd.Dir, cmd.Env = dir, env
 	out := &capped{max: maxOutput}
 	cmd.Stdout, cmd.Stderr = out, out
-	setProcessGroup(cmd)
+	procgroup.Set(cmd, 0) // SIGKILL to the group at the time limit
 	cmd.WaitDelay = waitDelay
 
 	start := time.Now()
@@ -112,7 +114,7 @@ func (r *Runner) run(ctx context.Context, argv []string, how string, spec Spec) 
 		// Sweep what the program left running. Not for wine: its loader
 		// leaves wineboot and wineserver behind on purpose, to finish the
 		// prefix and serve the next run.
-		killProcessGroup(cmd)
+		procgroup.Kill(cmd)
 	}
 	res.raw = out.buf.String()
 	res.Output = lines(out.buf.Bytes(), wine)

@@ -1,0 +1,17 @@
+//go:build !unix
+
+// Package procgroup runs a command in a process group of its own where the
+// system has POSIX process groups; elsewhere it relies on
+// exec.CommandContext killing the command, which ends its children.
+package procgroup
+
+import (
+	"os/exec"
+	"time"
+)
+
+// Set gives cmd its grace period after cancellation.
+func Set(cmd *exec.Cmd, grace time.Duration) { cmd.WaitDelay = grace }
+
+// Kill has nothing more to sweep here.
+func Kill(*exec.Cmd) {}
