@@ -67,7 +67,7 @@ echo "portmatrix: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git
 echo "file: $(file --version 2>&1 | head -1)"
 echo "readelf: $(readelf --version | head -1)"
 echo "cpu: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | cut -d: -f2- | sed 's/^ //'), load average $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null)"
-echo "A: bin/portmatrix inspect --json $PMFLAGS DIR >/dev/null"
+echo "A: bin/portmatrix inspect --json${PMFLAGS:+ $PMFLAGS} DIR >/dev/null"
 echo "B: for f in DIR/*; do file \$f; readelf -hldV \$f; go version -m \$f; done >/dev/null"
 
 run_a

@@ -1,12 +1,15 @@
 // Package inspect identifies a compiled binary by its bytes alone and
 // reports what it is: its format, target GOOS/GOARCH, how it links, what it
 // needs at load time (and whether that ships with the OS), the oldest glibc
-// or OS release it runs on, whether it is stripped, its build IDs and hash,
-// and the Go build information embedded in it. docs/linkage.md gives every
-// rule.
+// or OS release it runs on, whether it is stripped, its build IDs, the Go
+// build information embedded in it and, when asked, its SHA-256.
+// docs/linkage.md gives every rule.
 //
 // portmatrix builds one program for many GOOS/GOARCH targets; this package
-// is how it proves what came out. It never executes the file it inspects.
+// is how it proves what came out. It never executes the file it inspects,
+// and reads only headers and the few tables it needs, not whole files
+// (unless asked for the hash), so that checking hundreds of binaries is
+// never the slow part of a build; Files reads many at once.
 //
 // The structure follows Go's own debug/buildinfo: the first bytes pick the
 // format, one small unexported type per format does the work, and every

@@ -47,7 +47,7 @@ func (x *machoFile) describe(info *Info) error {
 	if err := x.checkHeader(); err != nil {
 		return err
 	}
-	view, symtab := machoHideSymbols(x.r, x.size)
+	view, symtab, hidden := machoHideSymbols(x.r, x.size)
 	f, err := macho.NewFile(view)
 	if err != nil {
 		return malformed("Mach-O", err)
@@ -99,7 +99,14 @@ func (x *machoFile) describe(info *Info) error {
 			}
 		}
 	}
-	if info.Stripped, err = machoStrippedAt(x.r, x.size, symtab, f.Magic == macho.Magic64); err != nil {
+	if !hidden && f.Symtab != nil {
+		// Load commands machoHideSymbols would not patch (two LC_SYMTABs,
+		// say) were parsed in full; judge the symbols debug/macho decoded.
+		info.Stripped = true
+		for _, s := range f.Symtab.Syms {
+			info.Stripped = info.Stripped && !machoLocalSymbol(s.Type)
+		}
+	} else if info.Stripped, err = machoStrippedAt(x.r, x.size, symtab, f.Magic == macho.Magic64); err != nil {
 		return err
 	}
 	for _, s := range f.Sections {

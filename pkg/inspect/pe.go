@@ -30,13 +30,13 @@ type peFile struct {
 func (x *peFile) format() Format { return FormatPE }
 
 func (x *peFile) describe(info *Info) error {
-	view, nsyms, long, err := peHideSymbols(x.r, x.size)
-	if err != nil {
-		return err
-	}
+	view, nsyms, long, hidden := peHideSymbols(x.r, x.size)
 	f, err := pe.NewFile(view)
 	if err != nil {
 		return malformed("PE", err)
+	}
+	if !hidden {
+		nsyms = f.NumberOfSymbols
 	}
 	for i, name := range long {
 		if i < len(f.Sections) {
