@@ -7,7 +7,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
-	"sort"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -215,23 +214,6 @@ func expandTargets(table *target.Table, patterns []string) ([]target.Target, err
 	if len(out) == 0 {
 		return nil, usageErr("--targets: no targets")
 	}
-	levelIndex := func(t target.Target) int {
-		for i, l := range target.Levels(t.GOARCH) {
-			if l.Name == t.Level {
-				return i + 1
-			}
-		}
-		return 0
-	}
-	sort.SliceStable(out, func(i, j int) bool {
-		a, b := out[i], out[j]
-		if a.GOOS != b.GOOS {
-			return a.GOOS < b.GOOS
-		}
-		if a.GOARCH != b.GOARCH {
-			return a.GOARCH < b.GOARCH
-		}
-		return levelIndex(a) < levelIndex(b)
-	})
+	target.Sort(out)
 	return out, nil
 }

@@ -10,6 +10,8 @@ import (
 	"runtime"
 	"strings"
 	"time"
+
+	"github.com/portmatrix/portmatrix/pkg/internal/quoted"
 )
 
 // probeTimeout bounds one `CC --version`.
@@ -46,7 +48,7 @@ func (g *Global) cgoCompilers(ctx context.Context, env jobEnv) ([]string, error)
 // program that is not installed is an identity too ("not found"): if it
 // appears, the key changes.
 func (g *Global) compilerID(ctx context.Context, line, pathList string) (string, error) {
-	args, err := splitQuoted(line)
+	args, err := quoted.Split(line)
 	if err != nil || len(args) == 0 {
 		return "", uncertain("cannot split compiler command %q", line)
 	}
@@ -90,32 +92,4 @@ func lookPathIn(name, pathList string) (string, error) {
 		}
 	}
 	return "", errors.New("not found")
-}
-
-// splitQuoted splits a command line the way the go command splits CC
-// (cmd/internal/quoted): on spaces, with '...' or "..." around a whole
-// argument.
-func splitQuoted(s string) ([]string, error) {
-	var f []string
-	for {
-		s = strings.TrimLeft(s, " \t\n\r")
-		if s == "" {
-			return f, nil
-		}
-		if q := s[0]; q == '"' || q == '\'' {
-			i := strings.IndexByte(s[1:], q)
-			if i < 0 {
-				return nil, fmt.Errorf("unterminated %c string", q)
-			}
-			f = append(f, s[1:1+i])
-			s = s[2+i:]
-			continue
-		}
-		i := strings.IndexAny(s, " \t\n\r")
-		if i < 0 {
-			i = len(s)
-		}
-		f = append(f, s[:i])
-		s = s[i:]
-	}
 }

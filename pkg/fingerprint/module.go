@@ -13,6 +13,8 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+
+	"github.com/portmatrix/portmatrix/pkg/internal/quoted"
 )
 
 // vcsDirs are version-control metadata directories: what the go command
@@ -75,7 +77,7 @@ func localReplace(gomod []byte) (string, error) {
 			line = line[:c]
 		}
 		line = strings.NewReplacer("=>", " => ", "(", " ( ", ")", " ) ").Replace(line)
-		f, err := splitQuoted(line)
+		f, err := quoted.Split(line)
 		if err != nil {
 			return "", uncertain("go.mod:%d: %v", i+1, err)
 		}

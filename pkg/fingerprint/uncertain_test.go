@@ -184,11 +184,3 @@ func TestLocalReplace(t *testing.T) {
 		})
 	}
 }
-
-func TestSplitQuoted(t *testing.T) {
-	got, err := splitQuoted(`zig cc -target 'aarch64-linux-gnu' "-I/a b"`)
-	require.NoError(t, err)
-	assert.Equal(t, []string{"zig", "cc", "-target", "aarch64-linux-gnu", "-I/a b"}, got)
-	_, err = splitQuoted(`gcc "-I/a`)
-	assert.Error(t, err)
-}

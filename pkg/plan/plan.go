@@ -9,7 +9,6 @@ import (
 
 	"fmt"
 	"path/filepath"
-	"sort"
 	"strings"
 
 	"github.com/portmatrix/portmatrix/pkg/toolchain"
@@ -276,27 +275,6 @@ func DistDir(m *manifest.Manifest, manifestDir, override string) string {
 		d = "dist"
 	}
 	return filepath.Join(manifestDir, filepath.FromSlash(d))
-}
-
-func sortTargets(ts []target.Target) {
-	levelIndex := func(t target.Target) int {
-		for i, l := range target.Levels(t.GOARCH) {
-			if l.Name == t.Level {
-				return i + 1
-			}
-		}
-		return 0
-	}
-	sort.SliceStable(ts, func(i, j int) bool {
-		a, b := ts[i], ts[j]
-		if a.GOOS != b.GOOS {
-			return a.GOOS < b.GOOS
-		}
-		if a.GOARCH != b.GOARCH {
-			return a.GOARCH < b.GOARCH
-		}
-		return levelIndex(a) < levelIndex(b)
-	})
 }
 
 func fileLine(file string, l manifest.Loc) string {

@@ -149,7 +149,7 @@ func (p *planner) planBuild(b *manifest.Build, filter []string) {
 	}
 	targets := p.expand(b, "targets", b.Targets, bp+".targets")
 	p.expand(b, "exclude", b.Exclude, bp+".exclude") // validity only
-	sortTargets(targets)
+	target.Sort(targets)
 	first := len(p.plan.Jobs)
 
 	for i := range b.Expectations {

@@ -165,7 +165,7 @@ func TestSortTargets(t *testing.T) {
 		require.NoError(t, err)
 		ts = append(ts, tg)
 	}
-	sortTargets(ts)
+	target.Sort(ts)
 	var got []string
 	for _, tg := range ts {
 		got = append(got, tg.String())

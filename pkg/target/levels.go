@@ -115,3 +115,26 @@ func LevelNames(goarch string) []string {
 	}
 	return out
 }
+
+// Sort orders targets the way plans and reports list them: by GOOS, then
+// GOARCH, then level in the order Levels gives (no level first).
+func Sort(ts []Target) {
+	levelIndex := func(t Target) int {
+		for i, l := range Levels(t.GOARCH) {
+			if l.Name == t.Level {
+				return i + 1
+			}
+		}
+		return 0
+	}
+	sort.SliceStable(ts, func(i, j int) bool {
+		a, b := ts[i], ts[j]
+		if a.GOOS != b.GOOS {
+			return a.GOOS < b.GOOS
+		}
+		if a.GOARCH != b.GOARCH {
+			return a.GOARCH < b.GOARCH
+		}
+		return levelIndex(a) < levelIndex(b)
+	})
+}

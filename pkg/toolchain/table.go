@@ -16,6 +16,7 @@ package toolchain
 import (
 	"strings"
 
+	"github.com/portmatrix/portmatrix/pkg/internal/quoted"
 	"github.com/portmatrix/portmatrix/pkg/target"
 )
 
@@ -340,30 +341,8 @@ func joinArgs(args []string) string {
 	return b.String()
 }
 
-// splitArgs splits a command line the way the go command splits CC
-// (cmd/internal/quoted.Split): on spaces, a field that starts with a quote
-// running to the matching quote.
+// splitArgs is quoted.Split reporting only whether s was well formed.
 func splitArgs(s string) ([]string, bool) {
-	var f []string
-	for {
-		s = strings.TrimLeft(s, " \t\n\r")
-		if s == "" {
-			return f, true
-		}
-		if q := s[0]; q == '"' || q == '\'' {
-			i := strings.IndexByte(s[1:], q)
-			if i < 0 {
-				return nil, false
-			}
-			f = append(f, s[1:1+i])
-			s = s[2+i:]
-			continue
-		}
-		i := strings.IndexAny(s, " \t\n\r")
-		if i < 0 {
-			i = len(s)
-		}
-		f = append(f, s[:i])
-		s = s[i:]
-	}
+	f, err := quoted.Split(s)
+	return f, err == nil
 }
