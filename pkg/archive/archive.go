@@ -53,6 +53,7 @@ import (
 	"time"
 
 	"github.com/portmatrix/portmatrix/pkg/internal/atomicfile"
+	"github.com/portmatrix/portmatrix/pkg/internal/relname"
 )
 
 // The formats Options.Format names.
@@ -244,21 +245,7 @@ func prepare(path string, files []File, opt Options) ([]entry, time.Time, error)
 
 // checkName refuses names that could land outside the extraction directory
 // or that mean different things to different extractors.
-func checkName(name string) error {
-	switch {
-	case name == "":
-		return errors.New("empty name")
-	case strings.Contains(name, `\`):
-		return errors.New("name contains a backslash; use forward slashes")
-	case strings.HasPrefix(name, "/"):
-		return errors.New("name is absolute; want a path relative to the archive's top")
-	case slices.Contains(strings.Split(name, "/"), ".."):
-		return errors.New(`name contains a ".." element`)
-	case name == "." || !fs.ValidPath(name):
-		return errors.New(`name is not a clean relative path (empty or "." elements, trailing slash)`)
-	}
-	return nil
-}
+func checkName(name string) error { return relname.Check(name, "the archive's top") }
 
 // copySource copies e's source into w, failing if it no longer has the
 // size it had when checked: a tar header already promised that size, and

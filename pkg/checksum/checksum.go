@@ -15,12 +15,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"slices"
 	"strings"
 
 	"github.com/portmatrix/portmatrix/pkg/internal/atomicfile"
+	"github.com/portmatrix/portmatrix/pkg/internal/relname"
 )
 
 // Entry is one line of a SHA256SUMS file: the checksum of the file Name,
@@ -174,20 +174,12 @@ func File(path string) (sum string, size int64, err error) {
 // inside the directory of the SHA256SUMS file.
 func checkName(name string) error {
 	switch {
-	case name == "":
-		return errors.New("empty name")
 	case strings.ContainsAny(name, "\n\r"):
 		return errors.New("name contains a newline or carriage return (sha256sum would escape it)")
 	case strings.Contains(name, `\`):
 		return errors.New("name contains a backslash (sha256sum would escape it; use forward slashes)")
-	case strings.HasPrefix(name, "/"):
-		return errors.New("name is absolute; want a path relative to the SHA256SUMS file")
-	case slices.Contains(strings.Split(name, "/"), ".."):
-		return errors.New(`name contains a ".." element`)
-	case name == "." || !fs.ValidPath(name):
-		return errors.New(`name is not a clean relative path (empty or "." elements, trailing slash)`)
 	}
-	return nil
+	return relname.Check(name, "the SHA256SUMS file")
 }
 
 // isHex reports whether s is 64 hex digits, lowercase unless upper is set.
