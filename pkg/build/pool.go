@@ -8,7 +8,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -54,6 +57,9 @@ type Result struct {
 	// of the build (the go command, a compile or the link), when the
 	// runner reports it (StatsRunner); 0 when unknown.
 	MaxRSS int64
+	// Threads is the GOMAXPROCS the pool gave the build (Options.Threads);
+	// 0 when it left the environment alone.
+	Threads int
 }
 
 // Stats is what a StatsRunner measured of one build.
@@ -94,6 +100,27 @@ type Options struct {
 	MaxMemory int64
 	// Memory estimates a job's peak memory in bytes (for MaxMemory).
 	Memory func(plan.Job) int64
+	// Threads, when set, gives the GOMAXPROCS of the k-th build to start
+	// (0-based, in start order) of n: the runner sees the job with
+	// GOMAXPROCS=value added to its Env (the result keeps the job as
+	// planned). A value below 1, or a job whose Env already sets
+	// GOMAXPROCS, leaves the environment alone.
+	Threads func(k, n int) int
+}
+
+// withThreads is job with GOMAXPROCS=threads appended to its environment,
+// or job unchanged when threads < 1 or the job sets GOMAXPROCS itself.
+func withThreads(job plan.Job, threads int) (plan.Job, int) {
+	if threads < 1 {
+		return job, 0
+	}
+	for _, kv := range job.Env {
+		if strings.HasPrefix(kv, "GOMAXPROCS=") {
+			return job, 0
+		}
+	}
+	job.Env = append(slices.Clip(job.Env), "GOMAXPROCS="+strconv.Itoa(threads))
+	return job, threads
 }
 
 // ErrNotStarted marks jobs that never ran because the run stopped first.
@@ -125,9 +152,13 @@ func Run(ctx context.Context, r Runner, jobs []plan.Job, opt Options) []Result {
 			mu.Unlock()
 		}
 	}
-	for _, i := range startOrder(jobs, opt.Cost) {
+	for k, i := range startOrder(jobs, opt.Cost) {
 		job := jobs[i]
 		job.Index = i
+		threads := 0
+		if opt.Threads != nil {
+			threads = opt.Threads(k, len(jobs))
+		}
 		var weight int64
 		if mem != nil {
 			weight = min(max(opt.Memory(job), 1), opt.MaxMemory)
@@ -152,7 +183,7 @@ func Run(ctx context.Context, r Runner, jobs []plan.Job, opt Options) []Result {
 				done(Result{Job: job, Status: StatusSkipped, Err: ErrNotStarted})
 				return nil
 			}
-			res := runOne(runCtx, r, job, opt)
+			res := runOne(runCtx, r, job, threads, opt)
 			if res.Status == StatusFailed || res.Status == StatusTimeout {
 				if opt.FailFast {
 					stop()
@@ -184,8 +215,10 @@ func startOrder(jobs []plan.Job, cost func(plan.Job) float64) []int {
 	return order
 }
 
-func runOne(ctx context.Context, r Runner, job plan.Job, opt Options) (res Result) {
+func runOne(ctx context.Context, r Runner, job plan.Job, threads int, opt Options) (res Result) {
 	res = Result{Job: job, Started: time.Now()}
+	run, threads := withThreads(job, threads)
+	res.Threads = threads
 	if opt.OnStart != nil {
 		opt.OnStart(job)
 	}
@@ -203,10 +236,10 @@ func runOne(ctx context.Context, r Runner, job plan.Job, opt Options) (res Resul
 	var err error
 	if sr, ok := r.(StatsRunner); ok {
 		var st Stats
-		st, err = sr.RunStats(jobCtx, job)
+		st, err = sr.RunStats(jobCtx, run)
 		res.MaxRSS = st.MaxRSS
 	} else {
-		err = r.Run(jobCtx, job)
+		err = r.Run(jobCtx, run)
 	}
 	switch {
 	case err == nil:

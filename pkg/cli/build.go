@@ -3,8 +3,10 @@ package cli
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -30,6 +32,27 @@ func DefaultJobs() int {
 	return n
 }
 
+// threadsPolicy reads --threads: "auto" shares the cores among the builds
+// running at once (sched.Threads), unless GOMAXPROCS is already set in the
+// environment, which then wins; "0" sets nothing; N gives every build N.
+func threadsPolicy(flag string, jobs int) (func(k, n int) int, error) {
+	switch flag {
+	case "auto":
+		if os.Getenv("GOMAXPROCS") != "" {
+			return nil, nil
+		}
+		cores := runtime.GOMAXPROCS(0) // the CPUs this process may use: affinity and cgroup limits
+		return func(k, n int) int { return sched.Threads(cores, jobs, n, k) }, nil
+	case "0":
+		return nil, nil
+	}
+	n, err := strconv.Atoi(flag)
+	if err != nil || n < 0 {
+		return nil, usageErr("--threads %q: want auto, 0 or a positive number of threads per build", flag)
+	}
+	return func(int, int) int { return n }, nil
+}
+
 type buildOptions struct {
 	planFlags
 	reportFlags
@@ -42,6 +65,7 @@ type buildOptions struct {
 	reproducible bool
 	checksums    string
 	maxMemory    string
+	threads      string
 	force        bool
 	explain      bool
 }
@@ -74,6 +98,7 @@ usage and manifest errors.`,
 	fs.BoolVar(&o.force, "force", false, "rebuild every job, even those whose inputs and binary are unchanged since the last run")
 	fs.BoolVar(&o.explain, "explain", false, "say on stderr why each job that cannot be proved unchanged is built")
 	fs.StringVar(&o.maxMemory, "max-memory", "auto", "memory budget of the builds running at once, e.g. 8G (auto: 80% of available memory; 0: none); a build is estimated from its last recorded peak, else 1G")
+	fs.StringVar(&o.threads, "threads", "auto", "GOMAXPROCS of each build: auto (the cores shared among the builds running at once, all of them for the last to start; off when GOMAXPROCS is set in the environment), a number, or 0 (not set: every build sizes itself to every core)")
 	fs.StringVar(&o.checksums, "checksums", "", "SHA256SUMS file to write (default SHA256SUMS in the dist directory; none: do not write one; a shard writes none)")
 	return cmd
 }
@@ -101,6 +126,10 @@ func runBuild(ctx context.Context, o *buildOptions, stdio Stdio) error {
 		}
 		budget = b
 	}
+	threads, err := threadsPolicy(o.threads, o.jobs)
+	if err != nil {
+		return err
+	}
 	prog, err := newProgress(o.progress, stdio)
 	if err != nil {
 		return err
@@ -127,6 +156,7 @@ func runBuild(ctx context.Context, o *buildOptions, stdio Stdio) error {
 		Jobs: o.jobs, FailFast: o.failFast, Timeout: o.timeout,
 		OnStart: prog.jobStarted, OnDone: prog.jobDone,
 		Cost: sched.Cost(toBuild, u.state), MaxMemory: budget, Memory: sched.Memory(u.state),
+		Threads: threads,
 	})
 	if len(toBuild) > 0 {
 		prog.finish()

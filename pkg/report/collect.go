@@ -20,7 +20,7 @@ func Collect(results []build.Result, outcomes []verify.Outcome, runs []*smoke.Re
 			ID: j.ID, Build: j.Build, Target: j.Target.String(), GOOS: j.Target.GOOS, GOARCH: j.Target.GOARCH,
 			Level: j.Target.Level, Variant: j.Variant, Cgo: j.Cgo, Linkmode: j.Linkmode,
 			Output: j.Output, Expect: j.Expect.Linkage, DurationSec: res.Duration.Seconds(),
-			Needed: []string{}, Violations: []string{}, ThirdParty: []string{},
+			GOMAXPROCS: res.Threads, Needed: []string{}, Violations: []string{}, ThirdParty: []string{},
 		}
 		switch res.Status {
 		case build.StatusOK:

@@ -144,9 +144,12 @@ type Job struct {
 	Violations  []string `json:"violations"`
 	Size        int64    `json:"size"`
 	DurationSec float64  `json:"duration_seconds"`
-	Error       string   `json:"error,omitempty"`
-	LogTail     []string `json:"log_tail,omitempty"` // last lines of the compiler output of a failed build
-	LogFile     string   `json:"log_file,omitempty"`
+	// GOMAXPROCS is the thread count the pool gave this build (build
+	// --threads); 0 (omitted) when the build used the go command's default.
+	GOMAXPROCS int      `json:"gomaxprocs,omitempty"`
+	Error      string   `json:"error,omitempty"`
+	LogTail    []string `json:"log_tail,omitempty"` // last lines of the compiler output of a failed build
+	LogFile    string   `json:"log_file,omitempty"`
 
 	// Package is the Go package a `portmatrix check` row is about: the
 	// import path of a binary's main package, or the pattern of the

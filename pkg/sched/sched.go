@@ -7,6 +7,10 @@
 // (longest-processing-time scheduling) keeps every core busy to the end.
 // Memory matters on a big matrix: N links at once can exceed the machine's
 // memory, so the pool admits builds only while their estimates fit a budget.
+// Threads matter on every machine: each go command, compiler and linker
+// sizes its thread pool to every core, so N builds at once run N times as
+// many busy threads as there are cores and pay for it in CPU time; Threads
+// shares the cores out instead.
 package sched
 
 import (
@@ -78,6 +82,28 @@ func Memory(h History) func(plan.Job) int64 {
 		}
 		return DefaultJobMemory
 	}
+}
+
+// Threads is the GOMAXPROCS to give the k-th build to start (0-based, in
+// start order) of n, with at most jobs builds at once on cores cores.
+//
+// While at least jobs builds remain to start, each gets an equal share of
+// the cores (cores/jobs, rounded up, so no core idles when jobs does not
+// divide cores). The last ones share the machine among fewer: the
+// second-to-last to start gets half of it, the last one all of it. A build
+// cannot grow its threads once started, so a tail build given one core would
+// leave the others idle as its neighbours finish; a little oversubscription
+// while the tail overlaps costs less than that. It returns at least 1.
+//
+// Measured on 2 cores (docs/benchmarks.md): two builds at once with
+// GOMAXPROCS=1 each spend 8-18% less CPU than two with all cores each.
+func Threads(cores, jobs, n, k int) int {
+	cores, jobs = max(cores, 1), max(jobs, 1)
+	share := min(jobs, n-k)
+	if share < 1 {
+		share = 1
+	}
+	return min(cores, (cores+share-1)/share)
 }
 
 // DefaultBudget is 80% of the memory the kernel says is available now

@@ -75,3 +75,30 @@ func TestMemAvailable(t *testing.T) {
 	assert.Error(t, err)
 	assert.Greater(t, DefaultBudget(), int64(0), "this Linux machine has /proc/meminfo")
 }
+
+func TestThreads(t *testing.T) {
+	cases := []struct {
+		cores, jobs, n int
+		want           []int // per start k = 0..n-1
+	}{
+		// Two builds on two cores: one thread each, the whole machine to the last.
+		{2, 2, 6, []int{1, 1, 1, 1, 1, 2}},
+		// One build at a time: every build gets every core.
+		{2, 1, 3, []int{2, 2, 2}},
+		// More builds than cores: still one thread each.
+		{2, 3, 4, []int{1, 1, 1, 2}},
+		// 8 cores, 3 at once: ceil(8/3) = 3, then halves, then all.
+		{8, 3, 5, []int{3, 3, 3, 4, 8}},
+		// Fewer jobs than slots: they share the machine from the start.
+		{4, 8, 2, []int{2, 4}},
+		// Degenerate inputs never give less than one thread.
+		{0, 0, 1, []int{1}},
+	}
+	for _, c := range cases {
+		var got []int
+		for k := range c.n {
+			got = append(got, Threads(c.cores, c.jobs, c.n, k))
+		}
+		assert.Equal(t, c.want, got, "Threads(cores=%d, jobs=%d, n=%d, k=0..)", c.cores, c.jobs, c.n)
+	}
+}

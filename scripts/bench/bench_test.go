@@ -361,6 +361,14 @@ func TestParseOptions(t *testing.T) {
 	assert.Equal(t, []string{"cold", "warm", "noop", "edit", "cgo", "all-warm"}, o.Scenarios)
 	assert.Equal(t, []string{"fzf", "shfmt"}, o.Workloads)
 
+	o, err = parseOptions([]string{"--variant", "t0=--threads 0", "--variant", "j3= -j 3 --threads 1"}, &stderr)
+	require.NoError(t, err)
+	assert.Equal(t, []Variant{{Name: "t0", Flags: []string{"--threads", "0"}}, {Name: "j3", Flags: []string{"-j", "3", "--threads", "1"}}}, o.Variants)
+	for _, bad := range [][]string{{"--variant", "noequals"}, {"--variant", "a b=-j 1"}, {"--variant", "x=-j 1", "--variant", "x=-j 2"}, {"--variant", "x=-j 1", "--contenders", "loop"}} {
+		_, err = parseOptions(bad, &stderr)
+		assert.Error(t, err, "%q", bad)
+	}
+
 	_, err = parseOptions([]string{"--scenarios", "hot"}, &stderr)
 	assert.ErrorContains(t, err, `"hot"`)
 	_, err = parseOptions([]string{"--rounds", "0"}, &stderr)

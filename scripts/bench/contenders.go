@@ -34,13 +34,19 @@ type Contender interface {
 
 // pmContender runs portmatrix built from this checkout.
 type pmContender struct {
-	bin   string
-	extra []string // flags from the bench's command line, after --
+	bin     string
+	variant string   // "" for the main one, else --variant's NAME
+	extra   []string // flags from the bench's command line, after --, or the variant's
 }
 
 var _ Contender = (*pmContender)(nil)
 
-func (*pmContender) Name() string       { return "portmatrix" }
+func (p *pmContender) Name() string {
+	if p.variant != "" {
+		return "portmatrix " + p.variant
+	}
+	return "portmatrix"
+}
 func (*pmContender) KeepsOutputs() bool { return true }
 
 func (p *pmContender) manifest(cfgDir string, m Matrix) string {

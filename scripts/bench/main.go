@@ -51,7 +51,36 @@ type Options struct {
 	Cores             int
 	DryRun            bool
 	Extra             []string // portmatrix build flags after --
+	Variants          []Variant
 	Args              []string // the command line as given, for the results' header
+}
+
+// Variant is one more portmatrix contender: the same binary and manifest
+// with other build flags (--variant NAME=FLAGS), so that two settings of
+// portmatrix are measured in the same run, alternating like the others.
+type Variant struct {
+	Name  string   `json:"name"`
+	Flags []string `json:"flags"`
+}
+
+// variantFlag collects repeated --variant flags.
+type variantFlag []Variant
+
+func (v *variantFlag) String() string { return fmt.Sprint(*v) }
+
+func (v *variantFlag) Set(s string) error {
+	name, flags, ok := strings.Cut(s, "=")
+	name = strings.TrimSpace(name)
+	if !ok || name == "" || strings.ContainsAny(name, "/ ") {
+		return fmt.Errorf("want NAME=FLAGS, e.g. threads0='--threads 0' (NAME without spaces or slashes), got %q", s)
+	}
+	for _, have := range *v {
+		if have.Name == name {
+			return fmt.Errorf("variant %q given twice", name)
+		}
+	}
+	*v = append(*v, Variant{Name: name, Flags: strings.Fields(flags)})
+	return nil
 }
 
 // parseOptions reads the command line. --smoke changes the defaults of the
@@ -89,10 +118,13 @@ Flags:
 	fs.DurationVar(&o.Timeout, "timeout", 60*time.Minute, "time limit of one run (0: none)")
 	fs.IntVar(&o.Cores, "cores", runtime.NumCPU(), "cores the floor divides the loop's CPU time by")
 	fs.BoolVar(&o.DryRun, "dry-run", false, "prepare the workloads and write every contender's configuration, print the commands, build nothing")
+	var variants variantFlag
+	fs.Var(&variants, "variant", "one more portmatrix contender, \"portmatrix NAME\", with these build flags instead of those after --, e.g. --variant threads0='--threads 0' (repeatable; needs the portmatrix contender)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
 	o.Extra = fs.Args()
+	o.Variants = variants
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	if o.Smoke {
@@ -135,6 +167,9 @@ Flags:
 		if c != "portmatrix" && c != "loop" && c != "goreleaser" {
 			return o, fmt.Errorf("--contenders: unknown contender %q (want portmatrix, loop, goreleaser)", c)
 		}
+	}
+	if len(o.Variants) > 0 && !contains(o.Contenders, "portmatrix") {
+		return o, errors.New("--variant: needs the portmatrix contender in --contenders")
 	}
 	if !contains(o.Contenders, "loop") {
 		fmt.Fprintln(stderr, "bench: warning: without the loop there is no baseline: × loop and × floor stay empty")

@@ -22,6 +22,7 @@ type Meta struct {
 	Scenarios      []Scenario `json:"scenarios"`
 	Matrices       []Matrix   `json:"matrices"`
 	ExtraFlags     []string   `json:"portmatrix_flags"`
+	Variants       []Variant  `json:"portmatrix_variants,omitempty"`
 	SampleInterval string     `json:"sample_interval"`
 	Warnings       []string   `json:"warnings,omitempty"`
 	Smoke          bool       `json:"smoke,omitempty"`
@@ -166,6 +167,9 @@ func writeMarkdown(out io.Writer, meta Meta, cells []Cell) error {
 	flags := "none"
 	if len(meta.ExtraFlags) > 0 {
 		flags = "`" + strings.Join(meta.ExtraFlags, " ") + "`"
+	}
+	for _, v := range meta.Variants {
+		flags += fmt.Sprintf("; portmatrix %s: `%s`", v.Name, strings.Join(v.Flags, " "))
 	}
 	fmt.Fprintf(&b, "- Runs: %d round(s) per scenario after one untimed warm-up run per contender (none for cold scenarios); contenders alternate within a round and the first one rotates; extra portmatrix flags: %s; `%s`.\n",
 		meta.Rounds, flags, meta.CommandLine)

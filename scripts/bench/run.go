@@ -29,7 +29,7 @@ func run(ctx context.Context, o Options, stdout, stderr io.Writer) (bool, error)
 	}
 	meta := Meta{
 		Started: start.UTC().Format(time.RFC3339), CommandLine: strings.TrimSpace("go run ./scripts/bench " + shellJoin(o.Args)),
-		GoVersion: strings.TrimSpace(string(goVersion)) + " " + hostPlatform(), Rounds: o.Rounds, ExtraFlags: o.Extra,
+		GoVersion: strings.TrimSpace(string(goVersion)) + " " + hostPlatform(), Rounds: o.Rounds, ExtraFlags: o.Extra, Variants: o.Variants,
 		SampleInterval: o.Interval.String(), Smoke: o.Smoke,
 	}
 	if meta.ExtraFlags == nil {
@@ -66,6 +66,9 @@ func run(ctx context.Context, o Options, stdout, stderr io.Writer) (bool, error)
 			}
 			meta.Portmatrix = version
 			contenders = append(contenders, &pmContender{bin: bin, extra: o.Extra})
+			for _, v := range o.Variants {
+				contenders = append(contenders, &pmContender{bin: bin, variant: v.Name, extra: v.Flags})
+			}
 		case "loop":
 			contenders = append(contenders, loopContender{})
 		case "goreleaser":
