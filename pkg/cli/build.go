@@ -7,11 +7,13 @@ import (
 	"path/filepath"
 	"runtime"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/portmatrix/portmatrix/pkg/build"
+	"github.com/portmatrix/portmatrix/pkg/fingerprint"
 	"github.com/portmatrix/portmatrix/pkg/plan"
 	"github.com/portmatrix/portmatrix/pkg/release"
 	"github.com/portmatrix/portmatrix/pkg/report"
@@ -134,6 +136,16 @@ func runBuild(ctx context.Context, o *buildOptions, stdio Stdio) error {
 	if err != nil {
 		return err
 	}
+	// The fingerprint's `go env` query runs while the manifest is loaded
+	// and planned (which asks the go command twice itself).
+	fpEnv := make(chan map[string]string, 1)
+	go func() {
+		m, err := fingerprint.QueryGoEnv(ctx, goCommand(o.goBin, stdio), nil)
+		if err != nil {
+			m = nil // findUnchanged asks again and reports the error
+		}
+		fpEnv <- m
+	}()
 	ld, err := o.load(ctx, stdio)
 	if err != nil {
 		return err
@@ -144,7 +156,7 @@ func runBuild(ctx context.Context, o *buildOptions, stdio Stdio) error {
 		fmt.Fprintf(stdio.Err, "portmatrix: shard %s: %s of %d\n", spec, plural(len(jobs), "job"), len(ld.plan.Jobs))
 	}
 	started := time.Now()
-	u := findUnchanged(ctx, o, ld, jobs, stdio)
+	u := findUnchanged(ctx, o, ld, jobs, <-fpEnv, stdio)
 	toBuild := u.split(jobs)
 	if err := preflight(ctx, toBuild, stdio); err != nil {
 		return err
@@ -152,21 +164,27 @@ func runBuild(ctx context.Context, o *buildOptions, stdio Stdio) error {
 	if len(toBuild) > 0 {
 		prog.start(len(toBuild))
 	}
+	// Each binary is inspected as soon as it is built, while the other
+	// builds go on, so only the last one's inspection is left at the end.
+	verified := make([]verify.Outcome, len(toBuild))
+	var inspecting sync.WaitGroup
+	onDone := func(res build.Result) {
+		prog.jobDone(res)
+		if res.Status == build.StatusOK {
+			inspecting.Go(func() { verified[res.Job.Index] = verify.Binary(res.Job) })
+		}
+	}
 	built := build.Run(ctx, &build.GoRunner{}, toBuild, build.Options{
 		Jobs: o.jobs, FailFast: o.failFast, Timeout: o.timeout,
-		OnStart: prog.jobStarted, OnDone: prog.jobDone,
+		OnStart: prog.jobStarted, OnDone: onDone,
 		Cost: sched.Cost(toBuild, u.state), MaxMemory: budget, Memory: sched.Memory(u.state),
 		Threads: threads,
 	})
 	if len(toBuild) > 0 {
 		prog.finish()
 	}
-	results, outcomes := u.merge(jobs, built)
-	for i, res := range results {
-		if _, fresh := u.fresh[i]; !fresh && res.Status == build.StatusOK {
-			outcomes[i] = verify.Binary(res.Job)
-		}
-	}
+	inspecting.Wait()
+	results, outcomes := u.merge(jobs, built, verified)
 	u.recordBuilds(jobs, results, outcomes)
 	runs := smokeRuns(ctx, o, jobs, results, outcomes, ld.goEnv)
 	rows := report.Collect(results, outcomes, runs)

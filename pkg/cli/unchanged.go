@@ -31,7 +31,7 @@ type unchanged struct {
 // findUnchanged loads the state file and keys every job; unless force, a
 // job whose key and output are as recorded is fresh: it is not rebuilt.
 // Keying problems never fail the run: the job is simply built.
-func findUnchanged(ctx context.Context, o *buildOptions, ld *loaded, jobs []plan.Job, stdio Stdio) *unchanged {
+func findUnchanged(ctx context.Context, o *buildOptions, ld *loaded, jobs []plan.Job, goEnv map[string]string, stdio Stdio) *unchanged {
 	u := &unchanged{path: filepath.Join(ld.plan.DistDir, filepath.FromSlash(StateFile)), keys: make([]string, len(jobs)), fresh: map[int]state.Entry{}}
 	st, err := state.Load(u.path)
 	if err != nil {
@@ -46,7 +46,7 @@ func findUnchanged(ctx context.Context, o *buildOptions, ld *loaded, jobs []plan
 			}
 		}
 	}
-	g, err := fingerprint.NewGlobal(ctx, ld.goBin, nil, fingerprint.Options{DistDir: ld.plan.DistDir, Exclude: exclude})
+	g, err := fingerprint.NewGlobal(ctx, ld.goBin, nil, fingerprint.Options{DistDir: ld.plan.DistDir, Exclude: exclude, GoEnv: goEnv})
 	if err != nil {
 		fmt.Fprintf(stdio.Err, "warning: every job is built: %v\n", err)
 		return u
@@ -110,8 +110,9 @@ func (u *unchanged) split(jobs []plan.Job) []plan.Job {
 // merge puts the results of the built jobs and the fresh jobs back into
 // plan order, with the verification of each: fresh jobs are checked against
 // their recorded inspection (the expectations may have changed), built
-// jobs are inspected.
-func (u *unchanged) merge(jobs []plan.Job, built []build.Result) ([]build.Result, []verify.Outcome) {
+// jobs come with the outcome of their inspection (verified, indexed like
+// built).
+func (u *unchanged) merge(jobs []plan.Job, built []build.Result, verified []verify.Outcome) ([]build.Result, []verify.Outcome) {
 	results := make([]build.Result, len(jobs))
 	outcomes := make([]verify.Outcome, len(jobs))
 	k := 0
@@ -124,6 +125,7 @@ func (u *unchanged) merge(jobs []plan.Job, built []build.Result) ([]build.Result
 		}
 		results[i] = built[k]
 		results[i].Job.Index = i
+		outcomes[i] = verified[k]
 		k++
 	}
 	return results, outcomes

@@ -2,6 +2,7 @@ package fingerprint
 
 import (
 	"context"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -254,4 +255,27 @@ func TestRealGo(t *testing.T) {
 	assert.NotEmpty(t, g.GoEnv().Host())
 	assert.Contains(t, g.identity, "tool ")
 	assert.NotContains(t, g.identity, "absent", "the real GOROOT has every tool")
+}
+
+// TestRealGoPrefetched: answers from QueryGoEnv given as Options.GoEnv
+// make the same Global as NewGlobal's own query, without asking again.
+func TestRealGoPrefetched(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the go command")
+	}
+	if _, err := exec.LookPath("go"); err != nil {
+		t.Skip("no go command")
+	}
+	ctx := context.Background()
+	answers, err := QueryGoEnv(ctx, "", nil)
+	require.NoError(t, err)
+	asked, err := NewGlobal(ctx, "go", os.Environ(), Options{})
+	require.NoError(t, err)
+	given, err := NewGlobal(ctx, "go", os.Environ(), Options{GoEnv: answers,
+		goEnv: func(context.Context, string, []string) (map[string]string, error) {
+			return nil, errors.New("asked although the answers were given")
+		}})
+	require.NoError(t, err)
+	assert.Equal(t, asked.identity, given.identity)
+	assert.Equal(t, asked.GoEnv(), given.GoEnv())
 }

@@ -29,6 +29,18 @@ var queryVars = []string{
 	"CGO_LDFLAGS",
 }
 
+// QueryGoEnv asks goBin ("go" when empty), with environ (os.Environ() when
+// nil), what NewGlobal asks it, for Options.GoEnv.
+func QueryGoEnv(ctx context.Context, goBin string, environ []string) (map[string]string, error) {
+	if goBin == "" {
+		goBin = "go"
+	}
+	if environ == nil {
+		environ = os.Environ()
+	}
+	return queryGoEnv(ctx, goBin, environ)
+}
+
 // queryGoEnv runs `go env -json` in the filesystem root, so no go.mod or
 // go.work of the caller's directory switches the toolchain or answers GOWORK:
 // what comes back is the toolchain the settings alone select.

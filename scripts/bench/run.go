@@ -150,8 +150,15 @@ func run(ctx context.Context, o Options, stdout, stderr io.Writer) (bool, error)
 	meta.DurationTotal = time.Since(start).Seconds()
 	names := make([]string, 0, len(o.Contenders))
 	for _, c := range o.Contenders {
-		if c == "loop" {
+		switch c {
+		case "loop":
 			c = loopName
+		case "portmatrix":
+			names = append(names, c)
+			for _, v := range o.Variants {
+				names = append(names, (&pmContender{variant: v.Name}).Name())
+			}
+			continue
 		}
 		names = append(names, c)
 	}
