@@ -86,13 +86,16 @@ func TestThreads(t *testing.T) {
 		// One build at a time: every build gets every core.
 		{2, 1, 3, []int{2, 2, 2}},
 		// More builds than cores: still one thread each.
-		{2, 3, 4, []int{1, 1, 1, 2}},
+		{2, 3, 9, []int{1, 1, 1, 1, 1, 1, 1, 1, 2}},
 		// 8 cores, 3 at once: ceil(8/3) = 3, then halves, then all.
-		{8, 3, 5, []int{3, 3, 3, 4, 8}},
-		// Fewer jobs than slots: they share the machine from the start.
-		{4, 8, 2, []int{2, 4}},
+		{8, 3, 9, []int{3, 3, 3, 3, 3, 3, 3, 4, 8}},
+		// Fewer than three builds per slot: every build gets every core.
+		{2, 2, 5, []int{2, 2, 2, 2, 2}},
+		{8, 8, 12, []int{8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8}},
+		{4, 8, 2, []int{4, 4}},
 		// Degenerate inputs never give less than one thread.
 		{0, 0, 1, []int{1}},
+		{0, 0, 3, []int{1, 1, 1}},
 	}
 	for _, c := range cases {
 		var got []int

@@ -30,6 +30,7 @@ var allScenarios = []Scenario{
 	{Name: "edit", Description: "one source file of the main package changed before every run (a new package-level var), warm GOCACHE, outputs kept", KeepOutputs: true, Edit: true, Matrix: "default"},
 	{Name: "cgo", Description: "the matrix plus linux/amd64 with CGO_ENABLED=1, warm GOCACHE, outputs deleted", Matrix: "cgo"},
 	{Name: "all-warm", Description: "every `go tool dist list` platform that links without cgo, warm GOCACHE, outputs deleted (portmatrix and the loop only)", Matrix: "all", Partial: true},
+	{Name: "all-noop", Description: "every `go tool dist list` platform that links without cgo, nothing changed: warm GOCACHE, outputs of the previous run kept (portmatrix and the loop only)", KeepOutputs: true, Matrix: "all", Partial: true},
 	{Name: "all-cold", Description: "every `go tool dist list` platform that links without cgo, fresh GOCACHE per run (portmatrix and the loop only)", Cold: true, Matrix: "all", Partial: true},
 }
 

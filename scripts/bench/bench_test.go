@@ -358,7 +358,7 @@ func TestParseOptions(t *testing.T) {
 
 	o, err = parseOptions([]string{"--all", "--rounds", "5"}, &stderr)
 	require.NoError(t, err)
-	assert.Equal(t, []string{"cold", "warm", "noop", "edit", "cgo", "all-warm"}, o.Scenarios)
+	assert.Equal(t, []string{"cold", "warm", "noop", "edit", "cgo", "all-warm", "all-noop"}, o.Scenarios)
 	assert.Equal(t, []string{"fzf", "shfmt"}, o.Workloads)
 
 	o, err = parseOptions([]string{"--variant", "t0=--threads 0", "--variant", "j3= -j 3 --threads 1"}, &stderr)

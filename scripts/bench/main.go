@@ -104,8 +104,8 @@ Flags:
 	workloads := fs.String("workloads", "fzf,shfmt", "comma-separated: fzf (github.com/junegunn/fzf v0.65.2), shfmt (mvdan.cc/sh/v3 v3.14.1 ./cmd/shfmt), or MODULE@VERSION[:./MAIN]")
 	fs.StringVar(&o.Targets, "targets", defaultTargets, "comma-separated targets of the matrix (goos/goarch, goos/arm/v7)")
 	fs.IntVar(&o.Rounds, "rounds", 3, "timed runs of every contender in every scenario")
-	scenarios := fs.String("scenarios", "cold,warm,noop,edit,cgo", "comma-separated scenarios: cold, warm, noop, edit, cgo, all-warm, all-cold (cgo needs gcc)")
-	fs.BoolVar(&o.All, "all", false, "also run all-warm: every platform of go tool dist list that links without cgo (portmatrix and the loop only)")
+	scenarios := fs.String("scenarios", "cold,warm,noop,edit,cgo", "comma-separated scenarios: cold, warm, noop, edit, cgo, all-warm, all-noop, all-cold (cgo needs gcc)")
+	fs.BoolVar(&o.All, "all", false, "also run all-warm and all-noop: every platform of go tool dist list that links without cgo (portmatrix and the loop only)")
 	contenders := fs.String("contenders", "portmatrix,loop,goreleaser", "comma-separated contenders: portmatrix, loop, goreleaser")
 	fs.BoolVar(&o.InstallGoreleaser, "install-goreleaser", false, "when goreleaser is not on PATH, go install it into the user cache directory (once) and use it")
 	fs.StringVar(&o.GoreleaserVersion, "goreleaser-version", "v2.15.1", "goreleaser version --install-goreleaser installs")
@@ -145,8 +145,10 @@ Flags:
 		}
 	}
 	o.Workloads, o.Scenarios, o.Contenders = splitList(*workloads), splitList(*scenarios), splitList(*contenders)
-	if o.All && !contains(o.Scenarios, "all-warm") {
-		o.Scenarios = append(o.Scenarios, "all-warm")
+	for _, s := range []string{"all-warm", "all-noop"} {
+		if o.All && !contains(o.Scenarios, s) {
+			o.Scenarios = append(o.Scenarios, s)
+		}
 	}
 	switch {
 	case o.Rounds < 1:
@@ -160,7 +162,7 @@ Flags:
 	}
 	for _, s := range o.Scenarios {
 		if _, ok := scenarioByName(s); !ok {
-			return o, fmt.Errorf("--scenarios: unknown scenario %q (want cold, warm, noop, edit, cgo, all-warm, all-cold)", s)
+			return o, fmt.Errorf("--scenarios: unknown scenario %q (want cold, warm, noop, edit, cgo, all-warm, all-noop, all-cold)", s)
 		}
 	}
 	for _, c := range o.Contenders {
