@@ -156,6 +156,9 @@ func writeMarkdown(out io.Writer, meta Meta, cells []Cell) error {
 	if meta.Goreleaser.Version != "" {
 		gr = meta.Goreleaser.Version + " (" + meta.Goreleaser.Status + ")"
 	}
+	if gr == "" {
+		gr = "not a contender"
+	}
 	fmt.Fprintf(&b, "- Versions: %s; portmatrix %s; goreleaser %s", meta.GoVersion, meta.Portmatrix, gr)
 	for _, w := range meta.Workloads {
 		fmt.Fprintf(&b, "; %s %s@%s", w.Name, w.Module, w.Version)
