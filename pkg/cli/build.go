@@ -100,7 +100,7 @@ usage and manifest errors.`,
 	fs.BoolVar(&o.force, "force", false, "rebuild every job, even those whose inputs and binary are unchanged since the last run")
 	fs.BoolVar(&o.explain, "explain", false, "say on stderr why each job that cannot be proved unchanged is built")
 	fs.StringVar(&o.maxMemory, "max-memory", "auto", "memory budget of the builds running at once, e.g. 8G (auto: 80% of available memory; 0: none); a build is estimated from its last recorded peak, else 1G")
-	fs.StringVar(&o.threads, "threads", "auto", "GOMAXPROCS of each build: auto (the cores shared among the builds running at once, all of them for the last to start; off when GOMAXPROCS is set in the environment), a number, or 0 (not set: every build sizes itself to every core)")
+	fs.StringVar(&o.threads, "threads", "auto", "GOMAXPROCS of each build: auto (the cores shared among the builds running at once when the plan has at least 3 builds per -j slot; off when GOMAXPROCS is set in the environment), a number, or 0 (not set: every build sizes itself to every core)")
 	fs.StringVar(&o.checksums, "checksums", "", "SHA256SUMS file to write (default SHA256SUMS in the dist directory; none: do not write one; a shard writes none)")
 	return cmd
 }

@@ -93,30 +93,28 @@ const SharedWaves = 3
 // Threads is the GOMAXPROCS to give the k-th build to start (0-based, in
 // start order) of n, with at most jobs builds at once on cores cores.
 //
-// A plan of fewer than SharedWaves×jobs builds gets every core for every
-// build (the go command's default). Otherwise, while at least jobs builds
-// remain to start, each gets an equal share of the cores (cores/jobs,
-// rounded up, so no core idles when jobs does not divide cores). The last
-// ones share the machine among fewer: the second-to-last to start gets half
-// of it, the last one all of it. A build cannot grow its threads once
-// started, so a tail build given one core would leave the others idle as its
-// neighbours finish; a little oversubscription while the tail overlaps costs
-// less than that. It returns at least 1.
+// A plan of at least SharedWaves×jobs builds shares the cores: every build
+// gets cores/jobs, rounded up so that no core idles when jobs does not
+// divide cores. A smaller plan gets every core for every build (the go
+// command's default). It returns at least 1; k is accepted so that a rule
+// for the last builds to start can be tried without changing the pool.
 //
 // Measured on 2 cores (docs/benchmarks.md): two builds at once with
-// GOMAXPROCS=1 each spend 8-18% less CPU than two with all cores each, and
-// a 12-target cold matrix is 5% faster. The SharedWaves guard for larger
-// machines comes from a simulation, not a measurement.
+// GOMAXPROCS=1 each spend 8-20% less CPU than two with all cores each. An
+// earlier rule gave the last builds to start more threads, so that the last
+// one would not run alone on one core; on cold 12-target matrices it was
+// 12-20% slower than one thread for every build: the last two builds
+// overlapped, the one with more threads finished first, and the other ran
+// its last part alone anyway (wall time 3.5-3.9% above the builds' summed
+// durations over two slots, against 0.7-1.2%). The SharedWaves guard for
+// larger machines comes from a simulation, not a measurement.
 func Threads(cores, jobs, n, k int) int {
+	_ = k
 	cores, jobs = max(cores, 1), max(jobs, 1)
 	if n < SharedWaves*jobs {
 		return cores
 	}
-	share := min(jobs, n-k)
-	if share < 1 {
-		share = 1
-	}
-	return min(cores, (cores+share-1)/share)
+	return min(cores, (cores+jobs-1)/jobs)
 }
 
 // DefaultBudget is 80% of the memory the kernel says is available now

@@ -81,14 +81,14 @@ func TestThreads(t *testing.T) {
 		cores, jobs, n int
 		want           []int // per start k = 0..n-1
 	}{
-		// Two builds on two cores: one thread each, the whole machine to the last.
-		{2, 2, 6, []int{1, 1, 1, 1, 1, 2}},
+		// Two builds on two cores: one thread each, to the last.
+		{2, 2, 6, []int{1, 1, 1, 1, 1, 1}},
 		// One build at a time: every build gets every core.
 		{2, 1, 3, []int{2, 2, 2}},
 		// More builds than cores: still one thread each.
-		{2, 3, 9, []int{1, 1, 1, 1, 1, 1, 1, 1, 2}},
-		// 8 cores, 3 at once: ceil(8/3) = 3, then halves, then all.
-		{8, 3, 9, []int{3, 3, 3, 3, 3, 3, 3, 4, 8}},
+		{2, 3, 9, []int{1, 1, 1, 1, 1, 1, 1, 1, 1}},
+		// 8 cores, 3 at once: ceil(8/3) = 3 each.
+		{8, 3, 9, []int{3, 3, 3, 3, 3, 3, 3, 3, 3}},
 		// Fewer than three builds per slot: every build gets every core.
 		{2, 2, 5, []int{2, 2, 2, 2, 2}},
 		{8, 8, 12, []int{8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8}},
