@@ -1,7 +1,6 @@
 package plan
 
 import (
-	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -9,6 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/portmatrix/portmatrix/pkg/internal/quoted"
 	"github.com/portmatrix/portmatrix/pkg/manifest"
 	"github.com/portmatrix/portmatrix/pkg/target"
 )
@@ -77,38 +77,6 @@ func TestDistDir(t *testing.T) {
 	}
 }
 
-// split is cmd/internal/quoted.Split, which the go command uses for -ldflags
-// and the linker for -extldflags: quotes count only around a whole field.
-func split(s string) ([]string, error) {
-	var f []string
-	for len(s) > 0 {
-		for len(s) > 0 && strings.ContainsRune(" \t\n\r", rune(s[0])) {
-			s = s[1:]
-		}
-		if len(s) == 0 {
-			break
-		}
-		if s[0] == '"' || s[0] == '\'' {
-			quote := s[0]
-			s = s[1:]
-			i := strings.IndexByte(s, quote)
-			if i < 0 {
-				return nil, fmt.Errorf("unterminated %c string", quote)
-			}
-			f = append(f, s[:i])
-			s = s[i+1:]
-			continue
-		}
-		i := strings.IndexAny(s, " \t\n\r")
-		if i < 0 {
-			i = len(s)
-		}
-		f = append(f, s[:i])
-		s = s[i:]
-	}
-	return f, nil
-}
-
 // TestExtldflagsReachTheLinker splits -ldflags the way the go command does,
 // then -extldflags the way the linker does, and gets the manifest's flags.
 func TestExtldflagsReachTheLinker(t *testing.T) {
@@ -127,12 +95,12 @@ func TestExtldflagsReachTheLinker(t *testing.T) {
 			arg := extldflagsArg(tt.flags)
 			assert.Equal(t, tt.arg, arg)
 			ldflags := "-s -w " + arg + " -X main.v=1"
-			fields, err := split(ldflags)
+			fields, err := quoted.Split(ldflags)
 			require.NoError(t, err)
 			require.Len(t, fields, 5, "%q", fields)
 			value, ok := strings.CutPrefix(fields[2], "-extldflags=")
 			require.True(t, ok, fields[2])
-			got, err := split(value)
+			got, err := quoted.Split(value)
 			require.NoError(t, err)
 			assert.Equal(t, tt.flags, got)
 		})
