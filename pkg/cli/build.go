@@ -44,7 +44,7 @@ func threadsPolicy(flag string, jobs int) (func(k, n int) int, error) {
 			return nil, nil
 		}
 		cores := runtime.GOMAXPROCS(0) // the CPUs this process may use: affinity and cgroup limits
-		return func(k, n int) int { return sched.Threads(cores, jobs, n, k) }, nil
+		return func(_, n int) int { return sched.Threads(cores, jobs, n) }, nil
 	case "0":
 		return nil, nil
 	}

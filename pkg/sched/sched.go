@@ -90,14 +90,13 @@ func Memory(h History) func(plan.Job) int64 {
 // cores idle that their own parallel compiles could have used.
 const SharedWaves = 3
 
-// Threads is the GOMAXPROCS to give the k-th build to start (0-based, in
-// start order) of n, with at most jobs builds at once on cores cores.
+// Threads is the GOMAXPROCS to give each build of a plan of n, with at most
+// jobs builds at once on cores cores.
 //
 // A plan of at least SharedWaves×jobs builds shares the cores: every build
 // gets cores/jobs, rounded up so that no core idles when jobs does not
 // divide cores. A smaller plan gets every core for every build (the go
-// command's default). It returns at least 1; k is accepted so that a rule
-// for the last builds to start can be tried without changing the pool.
+// command's default). It returns at least 1.
 //
 // Measured on 2 cores (docs/benchmarks.md): two builds at once with
 // GOMAXPROCS=1 each spend 8-20% less CPU than two with all cores each. An
@@ -108,8 +107,7 @@ const SharedWaves = 3
 // its last part alone anyway (wall time 3.5-3.9% above the builds' summed
 // durations over two slots, against 0.7-1.2%). The SharedWaves guard for
 // larger machines comes from a simulation, not a measurement.
-func Threads(cores, jobs, n, k int) int {
-	_ = k
+func Threads(cores, jobs, n int) int {
 	cores, jobs = max(cores, 1), max(jobs, 1)
 	if n < SharedWaves*jobs {
 		return cores

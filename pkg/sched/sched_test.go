@@ -79,7 +79,7 @@ func TestMemAvailable(t *testing.T) {
 func TestThreads(t *testing.T) {
 	cases := []struct {
 		cores, jobs, n int
-		want           []int // per start k = 0..n-1
+		want           []int // per build, in start order
 	}{
 		// Two builds on two cores: one thread each, to the last.
 		{2, 2, 6, []int{1, 1, 1, 1, 1, 1}},
@@ -99,9 +99,9 @@ func TestThreads(t *testing.T) {
 	}
 	for _, c := range cases {
 		var got []int
-		for k := range c.n {
-			got = append(got, Threads(c.cores, c.jobs, c.n, k))
+		for range c.n {
+			got = append(got, Threads(c.cores, c.jobs, c.n))
 		}
-		assert.Equal(t, c.want, got, "Threads(cores=%d, jobs=%d, n=%d, k=0..)", c.cores, c.jobs, c.n)
+		assert.Equal(t, c.want, got, "Threads(cores=%d, jobs=%d, n=%d)", c.cores, c.jobs, c.n)
 	}
 }
