@@ -68,6 +68,7 @@ type buildOptions struct {
 	checksums    string
 	maxMemory    string
 	threads      string
+	cache        string
 	force        bool
 	explain      bool
 }
@@ -98,6 +99,7 @@ usage and manifest errors.`,
 	fs.StringVar(&o.shard, "shard", "", "build only part i of the plan split into n cost-balanced parts, e.g. 2/4 (needs --json; combine the parts with portmatrix merge)")
 	fs.BoolVar(&o.reproducible, "reproducible", false, "build every job a second time from another path with a fresh GOCACHE and compare the bytes; say where they differ")
 	fs.BoolVar(&o.force, "force", false, "rebuild every job, even those whose inputs and binary are unchanged since the last run")
+	fs.StringVar(&o.cache, "cache", "", "the output cache, where every built binary is kept by its input key and restored from when a job's inputs match again: a directory, or off (default: $PORTMATRIX_CACHE, else portmatrix/outputs in the user cache directory)")
 	fs.BoolVar(&o.explain, "explain", false, "say on stderr why each job that cannot be proved unchanged is built")
 	fs.StringVar(&o.maxMemory, "max-memory", "auto", "memory budget of the builds running at once, e.g. 8G (auto: 80% of available memory; 0: none); a build is estimated from its last recorded peak, else 1G")
 	fs.StringVar(&o.threads, "threads", "auto", "GOMAXPROCS of each build: auto (the cores shared among the builds running at once when the plan has at least 3 builds per -j slot; off when GOMAXPROCS is set in the environment), a number, or 0 (not set: every build sizes itself to every core)")
@@ -156,7 +158,8 @@ func runBuild(ctx context.Context, o *buildOptions, stdio Stdio) error {
 		fmt.Fprintf(stdio.Err, "portmatrix: shard %s: %s of %d\n", spec, plural(len(jobs), "job"), len(ld.plan.Jobs))
 	}
 	started := time.Now()
-	u := findUnchanged(ctx, o, ld, jobs, <-fpEnv, stdio)
+	u := findUnchanged(ctx, o, ld, jobs, <-fpEnv, openCache(o.cache, stdio), stdio)
+	u.restore(ctx, jobs, max(o.jobs, 2), o.force, o.explain, stdio)
 	toBuild := u.split(jobs)
 	if err := preflight(ctx, toBuild, stdio); err != nil {
 		return err
@@ -171,7 +174,10 @@ func runBuild(ctx context.Context, o *buildOptions, stdio Stdio) error {
 	onDone := func(res build.Result) {
 		prog.jobDone(res)
 		if res.Status == build.StatusOK {
-			inspecting.Go(func() { verified[res.Job.Index] = verify.Binary(res.Job) })
+			inspecting.Go(func() {
+				verified[res.Job.Index] = verify.Binary(res.Job)
+				u.store(res.Job.Index, res, verified[res.Job.Index], stdio)
+			})
 		}
 	}
 	built := build.Run(ctx, &build.GoRunner{}, toBuild, build.Options{
@@ -190,6 +196,7 @@ func runBuild(ctx context.Context, o *buildOptions, stdio Stdio) error {
 	rows := report.Collect(results, outcomes, runs)
 	for i := range rows {
 		_, rows[i].Cached = u.fresh[i]
+		_, rows[i].Restored = u.restored[i]
 	}
 	if o.reproducible {
 		if err := reproChecks(ctx, o, jobs, rows, stdio); err != nil {

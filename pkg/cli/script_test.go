@@ -10,10 +10,12 @@ import (
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/portmatrix/portmatrix/pkg/outcache"
 )
 
 func TestMain(m *testing.M) {
-	testscript.Main(m, map[string]func(){
+	testscript.Main(isolatedCache{m}, map[string]func(){
 		"portmatrix": func() {
 			code := Main(context.Background(), os.Args[1:], OSStdio())
 			// Scripts assert exact exit codes through this line.
@@ -21,6 +23,26 @@ func TestMain(m *testing.M) {
 			os.Exit(code)
 		},
 	})
+}
+
+// isolatedCache runs the tests with PORTMATRIX_CACHE set to a fresh
+// directory, removed afterwards, so no test reads or fills the user's
+// output cache, and no test sees a binary another run left there. A script
+// gets its own cache in its work directory (TestScripts' Setup).
+type isolatedCache struct{ m *testing.M }
+
+func (c isolatedCache) Run() int {
+	if os.Getenv(outcache.EnvVar) != "" {
+		return c.m.Run()
+	}
+	dir, err := os.MkdirTemp("", "portmatrix-test-cache-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
+	os.Setenv(outcache.EnvVar, dir)
+	return c.m.Run()
 }
 
 // TestScripts runs the CLI end to end, exactly as a user types it, from the
@@ -48,6 +70,7 @@ func TestScripts(t *testing.T) {
 			env.Setenv("GOPROXY", "off")
 			env.Setenv("GOTOOLCHAIN", "local")
 			env.Setenv("NO_COLOR", "")
+			env.Setenv(outcache.EnvVar, filepath.Join(env.WorkDir, ".portmatrix-cache"))
 			// PMBIN is the directory holding the portmatrix command, so a
 			// script can run it with a PATH that lacks the C compilers.
 			for _, dir := range filepath.SplitList(env.Getenv("PATH")) {

@@ -5,11 +5,13 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
 
 	"golang.org/x/sync/errgroup"
 
 	"github.com/portmatrix/portmatrix/pkg/build"
 	"github.com/portmatrix/portmatrix/pkg/fingerprint"
+	"github.com/portmatrix/portmatrix/pkg/outcache"
 	"github.com/portmatrix/portmatrix/pkg/plan"
 	"github.com/portmatrix/portmatrix/pkg/state"
 	"github.com/portmatrix/portmatrix/pkg/verify"
@@ -19,20 +21,28 @@ import (
 const StateFile = ".portmatrix/state.json"
 
 // unchanged is what the run knows before building: each job's input key
-// ("" when its inputs cannot be proved unchanged) and the recorded entry of
-// each job that needs no build.
+// ("" when its inputs cannot be proved unchanged), the recorded entry of
+// each job that needs no build, and the jobs restored from the output
+// cache.
 type unchanged struct {
-	state *state.File
-	path  string
-	keys  []string
-	fresh map[int]state.Entry
+	state    *state.File
+	path     string
+	keys     []string
+	fresh    map[int]state.Entry
+	cache    *outcache.Cache
+	restored map[int]restoredJob
+	// buildKeys are the keys of the jobs split returned, in its order.
+	buildKeys []string
+	storeWarn sync.Once
 }
 
 // findUnchanged loads the state file and keys every job; unless force, a
 // job whose key and output are as recorded is fresh: it is not rebuilt.
+// cache is where the run restores and stores binaries (restore, store).
 // Keying problems never fail the run: the job is simply built.
-func findUnchanged(ctx context.Context, o *buildOptions, ld *loaded, jobs []plan.Job, goEnv map[string]string, stdio Stdio) *unchanged {
-	u := &unchanged{path: filepath.Join(ld.plan.DistDir, filepath.FromSlash(StateFile)), keys: make([]string, len(jobs)), fresh: map[int]state.Entry{}}
+func findUnchanged(ctx context.Context, o *buildOptions, ld *loaded, jobs []plan.Job, goEnv map[string]string, cache *outcache.Cache, stdio Stdio) *unchanged {
+	u := &unchanged{path: filepath.Join(ld.plan.DistDir, filepath.FromSlash(StateFile)), keys: make([]string, len(jobs)),
+		fresh: map[int]state.Entry{}, cache: cache, restored: map[int]restoredJob{}}
 	st, err := state.Load(u.path)
 	if err != nil {
 		fmt.Fprintf(stdio.Err, "warning: %v\n", err)
@@ -96,22 +106,26 @@ func findUnchanged(ctx context.Context, o *buildOptions, ld *loaded, jobs []plan
 	return u
 }
 
-// split returns the jobs that must be built.
+// split returns the jobs that must be built: neither fresh nor restored.
 func (u *unchanged) split(jobs []plan.Job) []plan.Job {
 	var out []plan.Job
+	u.buildKeys = u.buildKeys[:0]
 	for i, j := range jobs {
-		if _, ok := u.fresh[i]; !ok {
+		_, fresh := u.fresh[i]
+		_, restored := u.restored[i]
+		if !fresh && !restored {
 			out = append(out, j)
+			u.buildKeys = append(u.buildKeys, u.keys[i])
 		}
 	}
 	return out
 }
 
-// merge puts the results of the built jobs and the fresh jobs back into
+// merge puts the results of the built, fresh and restored jobs back into
 // plan order, with the verification of each: fresh jobs are checked against
-// their recorded inspection (the expectations may have changed), built
-// jobs come with the outcome of their inspection (verified, indexed like
-// built).
+// their recorded inspection (the expectations may have changed), restored
+// and built jobs come with the outcome of their inspection (verified,
+// indexed like built).
 func (u *unchanged) merge(jobs []plan.Job, built []build.Result, verified []verify.Outcome) ([]build.Result, []verify.Outcome) {
 	results := make([]build.Result, len(jobs))
 	outcomes := make([]verify.Outcome, len(jobs))
@@ -123,6 +137,12 @@ func (u *unchanged) merge(jobs []plan.Job, built []build.Result, verified []veri
 			outcomes[i] = verify.Outcome{Info: e.Info, Violations: verify.Check(j, e.Info)}
 			continue
 		}
+		if r, ok := u.restored[i]; ok {
+			j.Index = i
+			results[i] = build.Result{Job: j, Status: build.StatusOK, Duration: r.took}
+			outcomes[i] = r.outcome
+			continue
+		}
 		results[i] = built[k]
 		results[i].Job.Index = i
 		outcomes[i] = verified[k]
@@ -131,8 +151,10 @@ func (u *unchanged) merge(jobs []plan.Job, built []build.Result, verified []veri
 	return results, outcomes
 }
 
-// recordBuilds notes every job that built and was inspected in this run.
-// A skipped job keeps its entry (its duration stays that of a real build).
+// recordBuilds notes every job that built or was restored and was
+// inspected in this run. A skipped job keeps its entry, and a restored one
+// records the duration and memory of the build that made its binary, so
+// the schedule always learns from real builds.
 // The output's hash and size come from the inspection, which read the file
 // just now.
 func (u *unchanged) recordBuilds(jobs []plan.Job, results []build.Result, outcomes []verify.Outcome) {
@@ -145,9 +167,13 @@ func (u *unchanged) recordBuilds(jobs []plan.Job, results []build.Result, outcom
 		if err != nil || st.Size() != info.Size {
 			continue
 		}
+		dur, rss := res.Duration, res.MaxRSS
+		if r, ok := u.restored[i]; ok {
+			dur, rss = r.meta.Duration, r.meta.MaxRSS
+		}
 		u.state.Record(jobs[i].ID, state.Entry{
 			Key: u.keys[i], Output: jobs[i].Output, SHA256: info.SHA256, Size: info.Size, ModTime: st.ModTime(),
-			Duration: res.Duration, MaxRSS: res.MaxRSS, Info: info,
+			Duration: dur, MaxRSS: rss, Info: info,
 		})
 	}
 }

@@ -112,6 +112,9 @@ type Summary struct {
 	// Cached counts ok jobs not rebuilt because their inputs did not
 	// change since the run that built their binary.
 	Cached int `json:"cached"`
+	// Restored counts ok jobs whose binary was copied from the output
+	// cache instead of being built.
+	Restored int `json:"restored"`
 
 	// Linkage counts over built jobs (status ok or violated) only: a job that
 	// did not build has no meaningful linkage.
@@ -175,6 +178,11 @@ type Job struct {
 	// binary itself are as the run that built it recorded them. The
 	// binary was still verified against the expectations.
 	Cached bool `json:"cached,omitempty"`
+	// Restored says the binary was copied from portmatrix's output cache
+	// instead of being built: a build recorded there had every input of
+	// this job, and the copy has the SHA-256 that build wrote. The binary
+	// was inspected and verified like a built one.
+	Restored bool `json:"restored,omitempty"`
 
 	// File is Output relative to the dist directory, with forward slashes:
 	// the name SHA256SUMS lists and merge matches on.
@@ -226,6 +234,9 @@ func Summarize(jobs []Job) Summary {
 		}
 		if j.Cached {
 			s.Cached++
+		}
+		if j.Restored {
+			s.Restored++
 		}
 		switch j.Linkage {
 		case linkStatic:

@@ -373,6 +373,9 @@ func jobTime(j Job) string {
 	if j.Cached {
 		return "cached"
 	}
+	if j.Restored {
+		return "restored"
+	}
 	if j.Status == StatusSkipped || (j.DurationSec <= 0 && j.Status == StatusCancelled) {
 		return "-"
 	}
@@ -400,8 +403,13 @@ func summaryLine(r *Report) string {
 			counts += fmt.Sprintf(", %d %s", c.n, c.name)
 		}
 	}
-	if s.Cached > 0 {
+	switch {
+	case s.Cached > 0 && s.Restored > 0:
+		counts += fmt.Sprintf(" (%d unchanged, not rebuilt; %d restored from the output cache)", s.Cached, s.Restored)
+	case s.Cached > 0:
 		counts += fmt.Sprintf(" (%d unchanged, not rebuilt)", s.Cached)
+	case s.Restored > 0:
+		counts += fmt.Sprintf(" (%d restored from the output cache)", s.Restored)
 	}
 	segs := []string{counts}
 

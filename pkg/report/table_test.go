@@ -351,3 +351,24 @@ func TestCachedJobs(t *testing.T) {
 	assert.Contains(t, b.String(), "cached")
 	assert.Contains(t, b.String(), "2 jobs: 2 ok (1 unchanged, not rebuilt)")
 }
+
+func TestRestoredJobs(t *testing.T) {
+	jobs := []Job{
+		{ID: "a/linux/amd64/default", Target: "linux/amd64", GOOS: "linux", GOARCH: "amd64", Variant: "default", Status: StatusOK, Linkage: "static", Cached: true},
+		{ID: "a/linux/arm64/default", Target: "linux/arm64", GOOS: "linux", GOARCH: "arm64", Variant: "default", Status: StatusOK, Linkage: "static", Restored: true, DurationSec: 0.01},
+		{ID: "a/linux/386/default", Target: "linux/386", GOOS: "linux", GOARCH: "386", Variant: "default", Status: StatusOK, Linkage: "static", DurationSec: 1.5},
+	}
+	r := &Report{Jobs: jobs, DurationSec: 1.6}
+	r.Summary = Summarize(jobs)
+	assert.Equal(t, 1, r.Summary.Cached)
+	assert.Equal(t, 1, r.Summary.Restored)
+	var b strings.Builder
+	require.NoError(t, WriteTable(&b, r, TableOptions{}))
+	assert.Contains(t, b.String(), "restored")
+	assert.Contains(t, b.String(), "3 jobs: 3 ok (1 unchanged, not rebuilt; 1 restored from the output cache)")
+
+	r.Jobs, r.Summary = jobs[1:], Summarize(jobs[1:])
+	b.Reset()
+	require.NoError(t, WriteTable(&b, r, TableOptions{}))
+	assert.Contains(t, b.String(), "2 jobs: 2 ok (1 restored from the output cache)")
+}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -151,6 +152,9 @@ func (r *runner) runOne(ctx context.Context, wr *workloadRun, sc Scenario, m Mat
 		if err := os.RemoveAll(cache); err != nil {
 			return err
 		}
+		if err := os.RemoveAll(outputCache(cache)); err != nil {
+			return err
+		}
 	}
 	if err := os.MkdirAll(cache, 0o755); err != nil {
 		return err
@@ -202,7 +206,10 @@ func (r *runner) runOne(ctx context.Context, wr *workloadRun, sc Scenario, m Mat
 			if err := os.Rename(cache, wr.warmCache); err != nil {
 				return fmt.Errorf("keep cold cache as warm cache: %w", err)
 			}
-		} else if err := os.RemoveAll(cache); err != nil {
+			if err := os.Rename(outputCache(cache), outputCache(wr.warmCache)); err != nil && !os.IsNotExist(err) {
+				return fmt.Errorf("keep cold output cache as warm cache: %w", err)
+			}
+		} else if err := errors.Join(os.RemoveAll(cache), os.RemoveAll(outputCache(cache))); err != nil {
 			return fmt.Errorf("delete cold cache: %w", err)
 		}
 	}
@@ -228,12 +235,18 @@ func (r *runner) progress(s Sample) {
 		s.OutputsFound, s.OutputsExpected, status)
 }
 
+// outputCache is the directory of portmatrix's output cache that goes with
+// the build cache gocache: fresh with a cold GOCACHE, shared and warm with
+// the warm one (other contenders ignore it).
+func outputCache(gocache string) string { return gocache + ".portmatrix-outputs" }
+
 // runEnv is the environment of a timed run: the user's, with the variables
-// that would change what a build does removed, and the build cache, an
-// empty GOFLAGS (portmatrix clears it for its jobs anyway), no workspace
-// and no network (everything was downloaded before the first run).
+// that would change what a build does removed, and the build cache (with
+// portmatrix's output cache beside it), an empty GOFLAGS (portmatrix
+// clears it for its jobs anyway), no workspace and no network (everything
+// was downloaded before the first run).
 func runEnv(base []string, gocache string) []string {
-	drop := map[string]bool{"GOCACHE": true, "GOFLAGS": true, "GOOS": true, "GOARCH": true, "CGO_ENABLED": true,
+	drop := map[string]bool{"GOCACHE": true, "PORTMATRIX_CACHE": true, "GOFLAGS": true, "GOOS": true, "GOARCH": true, "CGO_ENABLED": true,
 		"GOARM": true, "GOAMD64": true, "GOARM64": true, "GO386": true, "GOPPC64": true, "GORISCV64": true,
 		"GOMIPS": true, "GOMIPS64": true, "GOWASM": true, "GOPROXY": true, "GOWORK": true, "GO": true}
 	env := make([]string, 0, len(base)+5)
@@ -243,7 +256,7 @@ func runEnv(base []string, gocache string) []string {
 			env = append(env, kv)
 		}
 	}
-	return append(env, "GOCACHE="+gocache, "GOFLAGS=", "GOWORK=off", "GOPROXY=off")
+	return append(env, "GOCACHE="+gocache, "PORTMATRIX_CACHE="+outputCache(gocache), "GOFLAGS=", "GOWORK=off", "GOPROXY=off")
 }
 
 // slug turns a contender's name into a directory name.

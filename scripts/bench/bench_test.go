@@ -327,8 +327,8 @@ func TestCellsAndMarkdown(t *testing.T) {
 }
 
 func TestRunEnv(t *testing.T) {
-	env := runEnv([]string{"HOME=/root", "GOFLAGS=-mod=vendor", "GOOS=plan9", "GOCACHE=/old", "GOPROXY=https://x", "PATH=/bin"}, "/cache")
-	assert.Equal(t, []string{"HOME=/root", "PATH=/bin", "GOCACHE=/cache", "GOFLAGS=", "GOWORK=off", "GOPROXY=off"}, env)
+	env := runEnv([]string{"HOME=/root", "GOFLAGS=-mod=vendor", "GOOS=plan9", "GOCACHE=/old", "PORTMATRIX_CACHE=/mine", "GOPROXY=https://x", "PATH=/bin"}, "/cache")
+	assert.Equal(t, []string{"HOME=/root", "PATH=/bin", "GOCACHE=/cache", "PORTMATRIX_CACHE=/cache.portmatrix-outputs", "GOFLAGS=", "GOWORK=off", "GOPROXY=off"}, env)
 }
 
 func TestAppendEdit(t *testing.T) {
