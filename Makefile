@@ -42,12 +42,14 @@ release: build
 
 # The build matrix benchmark of docs/benchmarks.md: portmatrix against a
 # sequential go build loop and goreleaser on fzf and shfmt, 12 targets, cold
-# and warm, 3 rounds. Takes hours on two cores: run it on a quiet machine.
+# and warm, 3 rounds (cold: 2), plus portmatrix without its output cache
+# ("portmatrix nocache") where that cache matters. Takes hours on two cores:
+# run it on a quiet machine.
 # BENCHFLAGS adds flags (e.g. BENCHFLAGS='--all -- -j 3'); results go to
 # dist/bench/results.md and the raw samples to dist/bench/samples.json.
 bench:
 	mkdir -p dist/bench
-	$(GO) run ./scripts/bench --install-goreleaser --out dist/bench/results.md --json dist/bench/samples.json $(BENCHFLAGS)
+	$(GO) run ./scripts/bench --install-goreleaser --cold-rounds 2 --variant 'nocache=--cache off' --variant-scenarios warm,noop,cgo --out dist/bench/results.md --json dist/bench/samples.json $(BENCHFLAGS)
 
 # The same harness on a generated hello world, 2 targets, 1 round: proves that
 # every contender builds its outputs and the tables render; asserts no time.

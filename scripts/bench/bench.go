@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 )
@@ -102,7 +103,7 @@ func (r *runner) runWorkload(ctx context.Context, wr *workloadRun, scenarios []S
 		}
 		var cs []Contender
 		for _, c := range wr.contenders {
-			if sc.Matrix != "all" || runsAll(c) {
+			if (sc.Matrix != "all" || runsAll(c)) && r.runsIn(c, sc) {
 				cs = append(cs, c)
 			}
 		}
@@ -113,7 +114,7 @@ func (r *runner) runWorkload(ctx context.Context, wr *workloadRun, scenarios []S
 				}
 			}
 		}
-		for round := 1; round <= r.opts.Rounds; round++ {
+		for round := 1; round <= r.rounds(sc); round++ {
 			for i, c := range rotate(cs, round-1) {
 				if err := r.runOne(ctx, wr, sc, m, c, round, i+1); err != nil {
 					return err
@@ -122,6 +123,24 @@ func (r *runner) runWorkload(ctx context.Context, wr *workloadRun, scenarios []S
 		}
 	}
 	return nil
+}
+
+// rounds is how many timed rounds scenario sc gets.
+func (r *runner) rounds(sc Scenario) int {
+	if sc.Cold && r.opts.ColdRounds > 0 {
+		return r.opts.ColdRounds
+	}
+	return r.opts.Rounds
+}
+
+// runsIn says whether contender c runs in scenario sc: a variant only in
+// --variant-scenarios, when given.
+func (r *runner) runsIn(c Contender, sc Scenario) bool {
+	pm, ok := c.(*pmContender)
+	if !ok || pm.variant == "" || len(r.opts.VariantScenarios) == 0 {
+		return true
+	}
+	return slices.Contains(r.opts.VariantScenarios, sc.Name)
 }
 
 // runsAll says whether a contender takes part in the all matrix: goreleaser
@@ -222,7 +241,8 @@ func (r *runner) runOne(ctx context.Context, wr *workloadRun, sc Scenario, m Mat
 // progress prints one line per run on stderr, so that a long run shows
 // where it is.
 func (r *runner) progress(s Sample) {
-	round := fmt.Sprintf("round %d/%d", s.Round, r.opts.Rounds)
+	sc, _ := scenarioByName(s.Scenario)
+	round := fmt.Sprintf("round %d/%d", s.Round, r.rounds(sc))
 	if s.Warmup {
 		round = "warm-up"
 	}

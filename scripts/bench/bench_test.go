@@ -369,6 +369,23 @@ func TestParseOptions(t *testing.T) {
 		assert.Error(t, err, "%q", bad)
 	}
 
+	o, err = parseOptions([]string{"--rounds", "5", "--cold-rounds", "2", "--variant", "nocache=--cache off", "--variant-scenarios", "warm,noop"}, &stderr)
+	require.NoError(t, err)
+	r := &runner{opts: o}
+	cold, _ := scenarioByName("cold")
+	warm, _ := scenarioByName("warm")
+	assert.Equal(t, 2, r.rounds(cold))
+	assert.Equal(t, 5, r.rounds(warm))
+	variant := &pmContender{variant: "nocache"}
+	assert.False(t, r.runsIn(variant, cold), "a variant runs only in --variant-scenarios")
+	assert.True(t, r.runsIn(variant, warm))
+	assert.True(t, r.runsIn(&pmContender{}, cold))
+	assert.True(t, r.runsIn(loopContender{}, cold))
+	_, err = parseOptions([]string{"--variant-scenarios", "hot"}, &stderr)
+	assert.ErrorContains(t, err, `"hot"`)
+	_, err = parseOptions([]string{"--cold-rounds", "-1"}, &stderr)
+	assert.Error(t, err)
+
 	_, err = parseOptions([]string{"--scenarios", "hot"}, &stderr)
 	assert.ErrorContains(t, err, `"hot"`)
 	_, err = parseOptions([]string{"--rounds", "0"}, &stderr)

@@ -33,10 +33,15 @@ func main() {
 
 // Options are the bench's command line.
 type Options struct {
-	Smoke             bool
-	Workloads         []string
-	Targets           string
-	Rounds            int
+	Smoke     bool
+	Workloads []string
+	Targets   string
+	Rounds    int
+	// ColdRounds is the rounds of the cold scenarios (0: Rounds): a cold
+	// round takes minutes, a warm one seconds.
+	ColdRounds int
+	// VariantScenarios are the scenarios the variants run in (nil: all).
+	VariantScenarios  []string
 	Scenarios         []string
 	All               bool
 	Contenders        []string
@@ -104,6 +109,7 @@ Flags:
 	workloads := fs.String("workloads", "fzf,shfmt", "comma-separated: fzf (github.com/junegunn/fzf v0.65.2), shfmt (mvdan.cc/sh/v3 v3.14.1 ./cmd/shfmt), or MODULE@VERSION[:./MAIN]")
 	fs.StringVar(&o.Targets, "targets", defaultTargets, "comma-separated targets of the matrix (goos/goarch, goos/arm/v7)")
 	fs.IntVar(&o.Rounds, "rounds", 3, "timed runs of every contender in every scenario")
+	fs.IntVar(&o.ColdRounds, "cold-rounds", 0, "timed runs of every contender in the cold scenarios (0: --rounds)")
 	scenarios := fs.String("scenarios", "cold,warm,noop,edit,cgo", "comma-separated scenarios: cold, warm, noop, edit, cgo, all-warm, all-noop, all-cold (cgo needs gcc)")
 	fs.BoolVar(&o.All, "all", false, "also run all-warm and all-noop: every platform of go tool dist list that links without cgo (portmatrix and the loop only)")
 	contenders := fs.String("contenders", "portmatrix,loop,goreleaser", "comma-separated contenders: portmatrix, loop, goreleaser")
@@ -120,9 +126,11 @@ Flags:
 	fs.BoolVar(&o.DryRun, "dry-run", false, "prepare the workloads and write every contender's configuration, print the commands, build nothing")
 	var variants variantFlag
 	fs.Var(&variants, "variant", "one more portmatrix contender, \"portmatrix NAME\", with these build flags instead of those after --, e.g. --variant threads0='--threads 0' (repeatable; needs the portmatrix contender)")
+	variantScenarios := fs.String("variant-scenarios", "", "comma-separated scenarios the --variant contenders run in (default: all)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
+	o.VariantScenarios = splitList(*variantScenarios)
 	o.Extra = fs.Args()
 	o.Variants = variants
 	set := map[string]bool{}
@@ -153,6 +161,8 @@ Flags:
 	switch {
 	case o.Rounds < 1:
 		return o, fmt.Errorf("--rounds %d: want at least 1", o.Rounds)
+	case o.ColdRounds < 0:
+		return o, fmt.Errorf("--cold-rounds %d: want 0 (as --rounds) or more", o.ColdRounds)
 	case o.Interval < time.Millisecond:
 		return o, fmt.Errorf("--interval %s: want at least 1ms", o.Interval)
 	case o.Cores < 1:
@@ -163,6 +173,11 @@ Flags:
 	for _, s := range o.Scenarios {
 		if _, ok := scenarioByName(s); !ok {
 			return o, fmt.Errorf("--scenarios: unknown scenario %q (want cold, warm, noop, edit, cgo, all-warm, all-noop, all-cold)", s)
+		}
+	}
+	for _, s := range o.VariantScenarios {
+		if _, ok := scenarioByName(s); !ok {
+			return o, fmt.Errorf("--variant-scenarios: unknown scenario %q", s)
 		}
 	}
 	for _, c := range o.Contenders {

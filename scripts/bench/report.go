@@ -11,22 +11,25 @@ import (
 // Meta is everything needed to reproduce or judge a result: versions, the
 // machine and the options.
 type Meta struct {
-	Started        string     `json:"started"`
-	CommandLine    string     `json:"command_line"`
-	GoVersion      string     `json:"go_version"`
-	Portmatrix     string     `json:"portmatrix"` // commit of the checkout, or the binary given
-	Goreleaser     Goreleaser `json:"goreleaser"`
-	Workloads      []Workload `json:"workloads"`
-	Machine        Machine    `json:"machine"`
-	Rounds         int        `json:"rounds"`
-	Scenarios      []Scenario `json:"scenarios"`
-	Matrices       []Matrix   `json:"matrices"`
-	ExtraFlags     []string   `json:"portmatrix_flags"`
-	Variants       []Variant  `json:"portmatrix_variants,omitempty"`
-	SampleInterval string     `json:"sample_interval"`
-	Warnings       []string   `json:"warnings,omitempty"`
-	Smoke          bool       `json:"smoke,omitempty"`
-	DurationTotal  float64    `json:"duration_seconds"`
+	Started     string     `json:"started"`
+	CommandLine string     `json:"command_line"`
+	GoVersion   string     `json:"go_version"`
+	Portmatrix  string     `json:"portmatrix"` // commit of the checkout, or the binary given
+	Goreleaser  Goreleaser `json:"goreleaser"`
+	Workloads   []Workload `json:"workloads"`
+	Machine     Machine    `json:"machine"`
+	Rounds      int        `json:"rounds"`
+	ColdRounds  int        `json:"cold_rounds,omitempty"`
+	// VariantScenarios are the scenarios the variants ran in (empty: all).
+	VariantScenarios []string   `json:"variant_scenarios,omitempty"`
+	Scenarios        []Scenario `json:"scenarios"`
+	Matrices         []Matrix   `json:"matrices"`
+	ExtraFlags       []string   `json:"portmatrix_flags"`
+	Variants         []Variant  `json:"portmatrix_variants,omitempty"`
+	SampleInterval   string     `json:"sample_interval"`
+	Warnings         []string   `json:"warnings,omitempty"`
+	Smoke            bool       `json:"smoke,omitempty"`
+	DurationTotal    float64    `json:"duration_seconds"`
 }
 
 // Cell is the summary of one workload × scenario × contender, over its
@@ -173,9 +176,16 @@ func writeMarkdown(out io.Writer, meta Meta, cells []Cell) error {
 	}
 	for _, v := range meta.Variants {
 		flags += fmt.Sprintf("; portmatrix %s: `%s`", v.Name, strings.Join(v.Flags, " "))
+		if len(meta.VariantScenarios) > 0 {
+			flags += " (" + strings.Join(meta.VariantScenarios, ", ") + " only)"
+		}
 	}
-	fmt.Fprintf(&b, "- Runs: %d round(s) per scenario after one untimed warm-up run per contender (none for cold scenarios); contenders alternate within a round and the first one rotates; extra portmatrix flags: %s; `%s`.\n",
-		meta.Rounds, flags, meta.CommandLine)
+	rounds := fmt.Sprint(meta.Rounds)
+	if meta.ColdRounds > 0 && meta.ColdRounds != meta.Rounds {
+		rounds = fmt.Sprintf("%d (cold scenarios: %d)", meta.Rounds, meta.ColdRounds)
+	}
+	fmt.Fprintf(&b, "- Runs: %s round(s) per scenario after one untimed warm-up run per contender (none for cold scenarios); contenders alternate within a round and the first one rotates; extra portmatrix flags: %s; `%s`.\n",
+		rounds, flags, meta.CommandLine)
 	for _, w := range meta.Warnings {
 		fmt.Fprintf(&b, "- Warning: %s\n", w)
 	}

@@ -29,7 +29,7 @@ func run(ctx context.Context, o Options, stdout, stderr io.Writer) (bool, error)
 	}
 	meta := Meta{
 		Started: start.UTC().Format(time.RFC3339), CommandLine: strings.TrimSpace("go run ./scripts/bench " + shellJoin(o.Args)),
-		GoVersion: strings.TrimSpace(string(goVersion)) + " " + hostPlatform(), Rounds: o.Rounds, ExtraFlags: o.Extra, Variants: o.Variants,
+		GoVersion: strings.TrimSpace(string(goVersion)) + " " + hostPlatform(), Rounds: o.Rounds, ColdRounds: o.ColdRounds, VariantScenarios: o.VariantScenarios, ExtraFlags: o.Extra, Variants: o.Variants,
 		SampleInterval: o.Interval.String(), Smoke: o.Smoke,
 	}
 	if meta.ExtraFlags == nil {
