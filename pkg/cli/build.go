@@ -174,10 +174,7 @@ func runBuild(ctx context.Context, o *buildOptions, stdio Stdio) error {
 	onDone := func(res build.Result) {
 		prog.jobDone(res)
 		if res.Status == build.StatusOK {
-			inspecting.Go(func() {
-				verified[res.Job.Index] = verify.Binary(res.Job)
-				u.store(res.Job.Index, res, verified[res.Job.Index], stdio)
-			})
+			inspecting.Go(func() { verified[res.Job.Index] = verify.Binary(res.Job) })
 		}
 	}
 	built := build.Run(ctx, &build.GoRunner{}, toBuild, build.Options{
@@ -190,6 +187,7 @@ func runBuild(ctx context.Context, o *buildOptions, stdio Stdio) error {
 		prog.finish()
 	}
 	inspecting.Wait()
+	u.storeBuilt(ctx, toBuild, built, verified, max(o.jobs, 2), stdio)
 	results, outcomes := u.merge(jobs, built, verified)
 	u.recordBuilds(jobs, results, outcomes)
 	runs := smokeRuns(ctx, o, jobs, results, outcomes, ld.goEnv)

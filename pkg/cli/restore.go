@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -38,8 +40,19 @@ func openCache(flag string, stdio Stdio) *outcache.Cache {
 		}
 		return outcache.Open(dir)
 	}
-	return outcache.Open(flag)
+	dir, err := filepath.Abs(flag)
+	if err != nil {
+		fmt.Fprintf(stdio.Err, "warning: --cache %s: %v; the output cache is off\n", flag, err)
+		return outcache.Open("")
+	}
+	return outcache.Open(dir)
 }
+
+// cacheable says whether a job's binary may go through the output cache:
+// pure Go only. A cgo job links C libraries whose content its key does not
+// cover (a static libc.a or libssl.a updated by the system), so it is
+// always linked again, as Go's own build cache does.
+func cacheable(j plan.Job) bool { return !j.Cgo }
 
 // restore copies from the cache the binary of every keyed job that is not
 // fresh, unless force; each restored binary is inspected like a built one.
@@ -53,7 +66,7 @@ func (u *unchanged) restore(ctx context.Context, jobs []plan.Job, workers int, f
 	eg.SetLimit(workers)
 	var mu sync.Mutex
 	for i, j := range jobs {
-		if _, ok := u.fresh[i]; ok || u.keys[i] == "" || ctx.Err() != nil {
+		if _, ok := u.fresh[i]; ok || u.keys[i] == "" || !cacheable(j) || ctx.Err() != nil {
 			continue
 		}
 		eg.Go(func() error {
@@ -84,20 +97,62 @@ func (u *unchanged) restore(ctx context.Context, jobs []plan.Job, workers int, f
 	}
 }
 
-// store puts a binary this run built into the output cache (k indexes the
-// jobs split returned). Only a failure to store is reported, once per run.
-func (u *unchanged) store(k int, res build.Result, outcome verify.Outcome, stdio Stdio) {
-	key := u.buildKeys[k]
-	if key == "" || !u.cache.Enabled() || res.Status != build.StatusOK || outcome.Info == nil || outcome.Info.SHA256 == "" {
+// storeBuilt runs after the builds: it keys the built jobs again, and a
+// job whose key changed while it was built (a file edited, a branch
+// switched) gets no key, so neither the state file nor the output cache
+// ever files a binary under inputs it was not built from. The others that
+// built and were inspected go into the output cache. Problems are
+// reported once, after the builds (never while a progress bar is drawn).
+func (u *unchanged) storeBuilt(ctx context.Context, toBuild []plan.Job, built []build.Result, verified []verify.Outcome, workers int, stdio Stdio) {
+	var check []plan.Job
+	var at []int // index in toBuild of each job in check
+	for k, res := range built {
+		if res.Status == build.StatusOK && u.keys[u.built[k]] != "" {
+			check = append(check, toBuild[k])
+			at = append(at, k)
+		}
+	}
+	if len(check) == 0 {
 		return
 	}
-	err := u.cache.Store(key, res.Job.Output, res.Job.Output, outcache.Meta{
-		SHA256: outcome.Info.SHA256, Size: outcome.Info.Size, Job: res.Job.ID,
-		Duration: res.Duration, MaxRSS: res.MaxRSS,
-	})
-	if err != nil {
-		u.storeWarn.Do(func() {
-			fmt.Fprintf(stdio.Err, "warning: %v (set %s=off or --cache off to stop caching outputs)\n", err, outcache.EnvVar)
+	var keys []string
+	var errs []error
+	if u.rekey != nil && ctx.Err() == nil {
+		keys, errs = u.rekey(ctx, check)
+	}
+	var changed []string
+	var eg errgroup.Group
+	eg.SetLimit(workers)
+	var storeErr error
+	var once sync.Once
+	for c, k := range at {
+		i := u.built[k]
+		if keys == nil || errs[c] != nil || keys[c] != u.keys[i] {
+			changed = append(changed, toBuild[k].ID)
+			u.keys[i] = ""
+			continue
+		}
+		res, out := built[k], verified[k]
+		if !u.cache.Enabled() || !cacheable(res.Job) || out.Info == nil || out.Info.SHA256 == "" {
+			continue
+		}
+		eg.Go(func() error {
+			err := u.cache.Store(u.keys[i], res.Job.Output, res.Job.Output, outcache.Meta{
+				SHA256: out.Info.SHA256, Size: out.Info.Size, Job: res.Job.ID,
+				Duration: res.Duration, MaxRSS: res.MaxRSS,
+			})
+			if err != nil {
+				once.Do(func() { storeErr = err })
+			}
+			return nil
 		})
+	}
+	_ = eg.Wait()
+	if len(changed) > 0 && ctx.Err() == nil {
+		fmt.Fprintf(stdio.Err, "portmatrix: the inputs of %s changed while it was built (%s): not recorded as unchanged or cached; the next run builds it again\n",
+			plural(len(changed), "job"), strings.Join(changed, ", "))
+	}
+	if storeErr != nil {
+		fmt.Fprintf(stdio.Err, "warning: %v (--cache off or %s=off stops caching outputs)\n", storeErr, outcache.EnvVar)
 	}
 }

@@ -26,15 +26,13 @@ func TestMain(m *testing.M) {
 }
 
 // isolatedCache runs the tests with PORTMATRIX_CACHE set to a fresh
-// directory, removed afterwards, so no test reads or fills the user's
-// output cache, and no test sees a binary another run left there. A script
-// gets its own cache in its work directory (TestScripts' Setup).
+// directory (whatever it was), removed afterwards, so no test reads or
+// fills the user's output cache, and no test sees a binary another run
+// left there. A script gets its own cache in its work directory
+// (TestScripts' Setup).
 type isolatedCache struct{ m *testing.M }
 
 func (c isolatedCache) Run() int {
-	if os.Getenv(outcache.EnvVar) != "" {
-		return c.m.Run()
-	}
 	dir, err := os.MkdirTemp("", "portmatrix-test-cache-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sync"
 
 	"golang.org/x/sync/errgroup"
 
@@ -31,9 +30,12 @@ type unchanged struct {
 	fresh    map[int]state.Entry
 	cache    *outcache.Cache
 	restored map[int]restoredJob
-	// buildKeys are the keys of the jobs split returned, in its order.
-	buildKeys []string
-	storeWarn sync.Once
+	// built are the indexes in jobs of the jobs split returned, in its
+	// order.
+	built []int
+	// rekey keys jobs again after their builds (nil when the first keying
+	// failed).
+	rekey func(ctx context.Context, jobs []plan.Job) ([]string, []error)
 }
 
 // findUnchanged loads the state file and keys every job; unless force, a
@@ -56,10 +58,26 @@ func findUnchanged(ctx context.Context, o *buildOptions, ld *loaded, jobs []plan
 			}
 		}
 	}
-	g, err := fingerprint.NewGlobal(ctx, ld.goBin, nil, fingerprint.Options{DistDir: ld.plan.DistDir, Exclude: exclude, GoEnv: goEnv})
+	fpOpts := fingerprint.Options{DistDir: ld.plan.DistDir, Exclude: exclude, GoEnv: goEnv}
+	if cache.Enabled() {
+		fpOpts.SkipDirs = []string{cache.Dir()}
+	}
+	g, err := fingerprint.NewGlobal(ctx, ld.goBin, nil, fpOpts)
 	if err != nil {
 		fmt.Fprintf(stdio.Err, "warning: every job is built: %v\n", err)
 		return u
+	}
+	u.rekey = func(ctx context.Context, jobs []plan.Job) ([]string, []error) {
+		// A new Global: the first one keeps what it hashed.
+		g, err := fingerprint.NewGlobal(ctx, ld.goBin, nil, fpOpts)
+		if err != nil {
+			errs := make([]error, len(jobs))
+			for i := range errs {
+				errs[i] = err
+			}
+			return make([]string, len(jobs)), errs
+		}
+		return g.Keys(ctx, jobs, max(o.jobs, 2))
 	}
 	keys, errs := g.Keys(ctx, jobs, max(o.jobs, 2))
 	uncertain := 0
@@ -109,13 +127,13 @@ func findUnchanged(ctx context.Context, o *buildOptions, ld *loaded, jobs []plan
 // split returns the jobs that must be built: neither fresh nor restored.
 func (u *unchanged) split(jobs []plan.Job) []plan.Job {
 	var out []plan.Job
-	u.buildKeys = u.buildKeys[:0]
+	u.built = u.built[:0]
 	for i, j := range jobs {
 		_, fresh := u.fresh[i]
 		_, restored := u.restored[i]
 		if !fresh && !restored {
 			out = append(out, j)
-			u.buildKeys = append(u.buildKeys, u.keys[i])
+			u.built = append(u.built, i)
 		}
 	}
 	return out

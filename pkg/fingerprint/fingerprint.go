@@ -69,6 +69,10 @@ type Options struct {
 	// changed on the next run. A build that embeds one of them is not
 	// supported.
 	Exclude []string
+	// SkipDirs are more directories portmatrix writes to on every run (the
+	// output cache), absolute: never hashed as part of a module, like the
+	// dist directory.
+	SkipDirs []string
 	// GoEnv, when set, is what QueryGoEnv answered for the same go command
 	// and environment: a caller that asked early, in parallel with other
 	// start-up work, saves NewGlobal a go command run (about 20 ms).
@@ -93,7 +97,7 @@ type Global struct {
 	rootFile  map[string]string // GOROOT/go.env
 	identity  string            // the toolchain's identity, hashed into every key
 	devel     error             // non-nil for a devel toolchain: never key
-	skipDirs  []string          // dist, GOCACHE, GOMODCACHE: never part of a module
+	skipDirs  []string          // dist, GOCACHE, GOMODCACHE, Options.SkipDirs: never part of a module
 	skipFiles map[string]bool   // Options.Exclude, cleaned and resolved
 	maxBytes  int64
 	maxFiles  int
@@ -166,7 +170,7 @@ func NewGlobal(ctx context.Context, goBin string, environ []string, opt Options)
 	if err := g.loadIdentity(); err != nil {
 		return nil, err
 	}
-	for _, d := range []string{opt.DistDir, g.goEnv["GOCACHE"], g.goEnv["GOMODCACHE"]} {
+	for _, d := range append([]string{opt.DistDir, g.goEnv["GOCACHE"], g.goEnv["GOMODCACHE"]}, opt.SkipDirs...) {
 		if filepath.IsAbs(d) {
 			g.skipDirs = append(g.skipDirs, filepath.Clean(d))
 			if r, err := filepath.EvalSymlinks(d); err == nil && r != filepath.Clean(d) {
@@ -241,7 +245,7 @@ func (g *Global) key(ctx context.Context, job plan.Job) (string, error) {
 	}
 	vcs := "off"
 	if flags.buildvcs {
-		if vcs, err = g.vcsState(env, dir); err != nil {
+		if vcs, err = g.vcsState(ctx, env, dir, root); err != nil {
 			return "", err
 		}
 	}

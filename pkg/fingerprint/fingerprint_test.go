@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/portmatrix/portmatrix/pkg/internal/needtool"
 	"github.com/portmatrix/portmatrix/pkg/plan"
 )
 
@@ -278,4 +279,42 @@ func TestRealGoPrefetched(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, asked.identity, given.identity)
 	assert.Equal(t, asked.GoEnv(), given.GoEnv())
+}
+
+// TestKeyModuleBelowRepository: with the module in a subdirectory of a git
+// repository, the go command stamps vcs.modified from the whole repository,
+// so a change outside the module (not hashed) must still change the key;
+// with the repository clean again, the key is the clean one again.
+func TestKeyModuleBelowRepository(t *testing.T) {
+	git := needtool.Path(t, "apt-get install git", "git")
+	f := newFixture(t)
+	f.write("README.md", "the repository's own readme\n")
+	run := func(args ...string) {
+		t.Helper()
+		cmd := exec.Command(git, args...)
+		cmd.Dir = f.base
+		cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.com",
+			"GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.com", "GIT_CONFIG_GLOBAL=/dev/null")
+		out, err := cmd.CombinedOutput()
+		require.NoError(t, err, "git %v: %s", args, out)
+	}
+	run("init", "-q", "-b", "main")
+	run("add", "-A")
+	run("commit", "-q", "-m", "init")
+	clean := f.mustKey()
+	assert.Equal(t, clean, f.mustKey())
+
+	f.write("README.md", "edited outside the module\n")
+	dirty := f.mustKey()
+	assert.NotEqual(t, clean, dirty, "an edit outside the module flips vcs.modified")
+	f.write("README.md", "edited again: still modified\n")
+	assert.Equal(t, dirty, f.mustKey(), "what is keyed is what the go command stamps: modified or not")
+
+	f.write("README.md", "the repository's own readme\n")
+	assert.Equal(t, clean, f.mustKey(), "clean again")
+
+	f.insertFlags("-buildvcs=false")
+	noVCS := f.mustKey()
+	f.write("README.md", "edited outside the module\n")
+	assert.Equal(t, noVCS, f.mustKey(), "without VCS stamping, files outside the module do not matter")
 }

@@ -1,12 +1,17 @@
 package fingerprint
 
 import (
+	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"time"
 )
 
 // vcsMarkers are what the go command looks for, from a package's directory
@@ -19,10 +24,15 @@ var vcsMarkers = []string{".git", ".hg", ".svn", ".bzr", ".fslckout", "_FOSSIL_"
 // (another repository, or none, holds the main package) the key is only
 // stricter than needed. Only git is read; the others are not keyed.
 //
-// vcs.modified needs no input of its own: uncommitted changes are changes
-// to the files, which are hashed. (One corner stays open: a change staged
-// and then undone in the working tree flips it with no file changed.)
-func (g *Global) vcsState(env jobEnv, dir string) (string, error) {
+// vcs.modified needs no input of its own when the repository is the
+// module (go.mod at its root): uncommitted changes are changes to the
+// files, which are hashed. (One corner stays open: a change staged and then
+// undone in the working tree flips it with no file changed.) When the
+// module is below the repository's root (root is the module's directory),
+// a change outside the module flips vcs.modified too, and those files are
+// not hashed: the key then takes what the go command stamps, whether
+// `git status --porcelain` in the repository lists anything.
+func (g *Global) vcsState(ctx context.Context, env jobEnv, dir, root string) (string, error) {
 	for _, k := range []string{"GIT_DIR", "GIT_WORK_TREE", "GIT_COMMON_DIR"} {
 		if v := env.merged[k]; v != "" {
 			return "", uncertain("%s=%s moves the repository the go command stamps", k, v)
@@ -35,7 +45,12 @@ func (g *Global) vcsState(env jobEnv, dir string) (string, error) {
 				_, err := os.Lstat(p)
 				switch {
 				case err == nil && m == ".git":
-					return gitHead(p)
+					head, err := gitHead(p)
+					if err != nil || !strings.HasPrefix(root, d+string(filepath.Separator)) {
+						return head, err
+					}
+					modified, err := gitModified(ctx, d)
+					return head + " modified=" + modified, err
 				case err == nil:
 					return "", uncertain("%s: only git repositories are keyed with -buildvcs (use -buildvcs=false)", p)
 				case !errors.Is(err, fs.ErrNotExist):
@@ -118,6 +133,21 @@ func gitHead(dotgit string) (string, error) {
 		}
 	}
 	return "git " + ref + " unborn", nil
+}
+
+// gitModified runs `git status --porcelain` in the repository at top, as
+// the go command does to stamp vcs.modified, and says "true" when it lists
+// anything.
+func gitModified(ctx context.Context, top string) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "git", "status", "--porcelain")
+	cmd.Dir = top
+	out, err := cmd.Output()
+	if err != nil {
+		return "", uncertain("git status in %s (for vcs.modified, the module being below the repository's root): %v", top, err)
+	}
+	return strconv.FormatBool(len(bytes.TrimSpace(out)) > 0), nil
 }
 
 // isHash accepts a SHA-1 or SHA-256 object name.

@@ -30,6 +30,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -68,15 +70,21 @@ func DefaultDir(getenv func(string) string) (string, error) {
 	return filepath.Join(base, "portmatrix", "outputs"), nil
 }
 
-// userCacheDir is os.UserCacheDir reading the environment through getenv.
+// userCacheDir is os.UserCacheDir, reading the environment through getenv
+// where it is the XDG layout (Linux and the BSDs); elsewhere (macOS,
+// Windows, Plan 9) it is os.UserCacheDir itself.
 func userCacheDir(getenv func(string) string) (string, error) {
+	switch runtime.GOOS {
+	case "darwin", "ios", "windows", "plan9":
+		return os.UserCacheDir()
+	}
 	if d := getenv("XDG_CACHE_HOME"); d != "" && filepath.IsAbs(d) {
 		return d, nil
 	}
 	if h := getenv("HOME"); h != "" {
 		return filepath.Join(h, ".cache"), nil
 	}
-	return os.UserCacheDir()
+	return "", errors.New("neither $XDG_CACHE_HOME nor $HOME is set")
 }
 
 // Meta is what an entry records next to the binary.
@@ -144,8 +152,8 @@ func (c *Cache) slotPath(slot string) string {
 	return filepath.Join(c.dir, "slots", hex.EncodeToString(sum[:16]))
 }
 
-// Restore copies the binary stored under key to dst, with the stored mode,
-// and returns its Meta. The copy goes to a temporary file beside dst and is
+// Restore copies the binary stored under key to dst, with mode 0777 less
+// the umask (as go build writes it), and returns its Meta. The copy goes to a temporary file beside dst and is
 // renamed over dst only when its size and SHA-256 are the recorded ones; a
 // missing entry returns an error wrapping ErrMiss, a corrupt one removes
 // the entry and returns an error wrapping ErrMiss that says what was wrong.
@@ -160,11 +168,18 @@ func (c *Cache) Restore(key, dst string) (Meta, error) {
 	if err != nil {
 		return Meta{}, err
 	}
-	src, err := os.Open(c.binPath(key))
-	if errors.Is(err, fs.ErrNotExist) {
+	// Lstat first: only a regular file is opened (a FIFO planted in the
+	// cache would block the open forever).
+	if lst, err := os.Lstat(c.binPath(key)); errors.Is(err, fs.ErrNotExist) {
 		c.remove(key)
 		return Meta{}, fmt.Errorf("%w: entry %s has no binary", ErrMiss, key)
+	} else if err != nil {
+		return Meta{}, fmt.Errorf("%w: %w", ErrMiss, err)
+	} else if !lst.Mode().IsRegular() {
+		c.remove(key)
+		return Meta{}, fmt.Errorf("%w: entry %s is not a regular file (%v); removed", ErrMiss, key, lst.Mode().Type())
 	}
+	src, err := os.Open(c.binPath(key))
 	if err != nil {
 		return Meta{}, fmt.Errorf("%w: %w", ErrMiss, err)
 	}
@@ -173,6 +188,9 @@ func (c *Cache) Restore(key, dst string) (Meta, error) {
 	if err != nil {
 		return Meta{}, fmt.Errorf("%w: %w", ErrMiss, err)
 	}
+	if !st.Mode().IsRegular() {
+		return Meta{}, fmt.Errorf("%w: entry %s is not a regular file", ErrMiss, key)
+	}
 	if st.Size() != m.Size {
 		c.remove(key)
 		return Meta{}, fmt.Errorf("%w: entry %s holds %d bytes, recorded %d; removed", ErrMiss, key, st.Size(), m.Size)
@@ -180,7 +198,10 @@ func (c *Cache) Restore(key, dst string) (Meta, error) {
 	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
 		return Meta{}, err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(dst), "."+filepath.Base(dst)+".portmatrix-*")
+	// Created with mode 0777 less the umask, as go build creates a binary:
+	// the mode is not taken from the cache, which may have lost the
+	// executable bits on its way (an artifact upload, a CI cache).
+	tmp, err := createExecutable(filepath.Dir(dst), "."+filepath.Base(dst)+".portmatrix-")
 	if err != nil {
 		return Meta{}, err
 	}
@@ -192,16 +213,13 @@ func (c *Cache) Restore(key, dst string) (Meta, error) {
 		}
 	}()
 	h := sha256.New()
-	n, err := io.Copy(io.MultiWriter(tmp, h), src)
+	n, err := io.Copy(tmp, io.TeeReader(src, h))
 	if err != nil {
-		return Meta{}, fmt.Errorf("restoring %s: %w", dst, err)
+		return Meta{}, fmt.Errorf("restoring %s from %s: %w", dst, c.binPath(key), err)
 	}
 	if sum := hex.EncodeToString(h.Sum(nil)); n != m.Size || sum != m.SHA256 {
 		c.remove(key)
 		return Meta{}, fmt.Errorf("%w: entry %s has SHA-256 %s, recorded %s; removed", ErrMiss, key, sum, m.SHA256)
-	}
-	if err := tmp.Chmod(st.Mode().Perm()); err != nil {
-		return Meta{}, fmt.Errorf("restoring %s: %w", dst, err)
 	}
 	if err := tmp.Close(); err != nil {
 		return Meta{}, fmt.Errorf("restoring %s: %w", dst, err)
@@ -336,6 +354,13 @@ func (c *Cache) Trim(cutoff time.Time) {
 		}
 		files, _ := os.ReadDir(filepath.Join(c.dir, d.Name()))
 		for _, f := range files {
+			if strings.HasPrefix(f.Name(), ".") && strings.Contains(f.Name(), ".tmp-") {
+				// A temporary file a crashed Store left.
+				if info, err := f.Info(); err == nil && info.ModTime().Before(cutoff) {
+					os.Remove(filepath.Join(c.dir, d.Name(), f.Name()))
+				}
+				continue
+			}
 			key, isMeta := strings.CutSuffix(f.Name(), ".json")
 			if !validKey(key) {
 				continue
@@ -367,6 +392,20 @@ func (c *Cache) Trim(cutoff time.Time) {
 		} else if _, err := os.Stat(c.metaPath(k)); errors.Is(err, fs.ErrNotExist) {
 			os.Remove(p)
 		}
+	}
+}
+
+// createExecutable creates a new file in dir whose name starts with
+// prefix, with mode 0777 less the umask, like os.CreateTemp but for a
+// binary.
+func createExecutable(dir, prefix string) (*os.File, error) {
+	for try := 0; ; try++ {
+		name := filepath.Join(dir, prefix+strconv.FormatUint(uint64(time.Now().UnixNano())+uint64(try)*7919, 36))
+		f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o777)
+		if errors.Is(err, fs.ErrExist) && try < 100 {
+			continue
+		}
+		return f, err
 	}
 }
 

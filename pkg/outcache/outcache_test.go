@@ -229,3 +229,46 @@ func TestRestoreUnwritable(t *testing.T) {
 	_, err = c.Restore(key("a"), filepath.Join(work, "dst"))
 	assert.NoError(t, err, "the entry is kept: it was not at fault")
 }
+
+// A restored binary is executable even when the cache lost the executable
+// bits (an artifact upload, a CI cache that keeps no modes): its mode is
+// what go build gives a binary, 0777 less the umask.
+func TestRestoreMode(t *testing.T) {
+	c := Open(t.TempDir())
+	work := t.TempDir()
+	src, m := binary(t, work, "built", "bin")
+	require.NoError(t, c.Store(key("a"), src, src, m))
+	require.NoError(t, os.Chmod(c.binPath(key("a")), 0o644))
+	dst := filepath.Join(work, "dst")
+	_, err := c.Restore(key("a"), dst)
+	require.NoError(t, err)
+	st, err := os.Stat(dst)
+	require.NoError(t, err)
+	probe := filepath.Join(work, "probe")
+	f, err := os.OpenFile(probe, os.O_CREATE|os.O_WRONLY, 0o777)
+	require.NoError(t, err)
+	require.NoError(t, f.Close())
+	want, err := os.Stat(probe)
+	require.NoError(t, err)
+	assert.Equal(t, want.Mode().Perm(), st.Mode().Perm())
+	assert.NotZero(t, st.Mode().Perm()&0o100, "executable")
+}
+
+// Trim removes what a crashed Store left: temporary files, once old.
+func TestTrimTemporaries(t *testing.T) {
+	c := Open(t.TempDir())
+	work := t.TempDir()
+	src, m := binary(t, work, "built", "bin")
+	k := key("a")
+	require.NoError(t, c.Store(k, src, src, m))
+	tmp := filepath.Join(filepath.Dir(c.binPath(k)), "."+k+".tmp-123")
+	require.NoError(t, os.WriteFile(tmp, []byte("half"), 0o644))
+	c.Trim(time.Now().Add(-time.Hour))
+	assert.FileExists(t, tmp, "a recent temporary file may belong to a Store in progress")
+	old := time.Now().Add(-2 * MaxAge)
+	require.NoError(t, os.Chtimes(tmp, old, old))
+	c.Trim(time.Now().Add(-MaxAge))
+	assert.NoFileExists(t, tmp)
+	_, err := c.Restore(k, filepath.Join(work, "dst"))
+	assert.NoError(t, err, "the entry itself was used recently")
+}

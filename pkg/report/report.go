@@ -112,8 +112,8 @@ type Summary struct {
 	// Cached counts ok jobs not rebuilt because their inputs did not
 	// change since the run that built their binary.
 	Cached int `json:"cached"`
-	// Restored counts ok jobs whose binary was copied from the output
-	// cache instead of being built.
+	// Restored counts built jobs (ok or violated) whose binary was copied
+	// from the output cache instead of being built.
 	Restored int `json:"restored"`
 
 	// Linkage counts over built jobs (status ok or violated) only: a job that

@@ -320,8 +320,10 @@ func TestCellsAndMarkdown(t *testing.T) {
 	assert.Contains(t, out, "| cold | go build loop | 110.0 (100.0–120.0) | 1.00 |")
 	assert.Contains(t, out, "| cold | goreleaser | not installed |")
 	assert.Contains(t, out, "| cold | *floor: loop CPU / 2 cores* | 95.0 | | 1.00 |")
-	assert.NoError(t, checkTable(out, []string{"fzf"}, scenarios, []string{"portmatrix", loopName}))
-	assert.ErrorContains(t, checkTable(out, []string{"fzf"}, allScenarios[:2], []string{"portmatrix"}), "warm/portmatrix")
+	assert.NoError(t, checkTable(out, []string{"fzf"}, scenarios, []string{"portmatrix", loopName}, nil))
+	assert.ErrorContains(t, checkTable(out, []string{"fzf"}, allScenarios[:2], []string{"portmatrix"}, nil), "warm/portmatrix")
+	onlyCold := func(sc Scenario, _ string) bool { return sc.Cold }
+	assert.NoError(t, checkTable(out, []string{"fzf"}, allScenarios[:2], []string{"portmatrix"}, onlyCold), "a contender is not expected where it does not run")
 	assert.NotContains(t, out, "NaN")
 	assert.False(t, strings.Contains(out, "Inf"))
 }

@@ -195,10 +195,13 @@ func run(ctx context.Context, o Options, stdout, stderr io.Writer) (bool, error)
 		}
 	}
 	ran := make([]string, 0, len(contenders))
+	byName := map[string]Contender{}
 	for _, c := range contenders {
 		ran = append(ran, c.Name())
+		byName[c.Name()] = c
 	}
-	if err := checkTable(md.String(), workloadNames, scenarios, ran); err != nil {
+	expect := func(sc Scenario, name string) bool { return r.runsIn(byName[name], sc) }
+	if err := checkTable(md.String(), workloadNames, scenarios, ran, expect); err != nil {
 		return false, err
 	}
 	if !ok {
