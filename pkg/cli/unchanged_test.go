@@ -34,7 +34,6 @@ builds:
     archive:
       files: [LICENSE]
 `)
-	m := filepath.Join(dir, "portmatrix.yaml")
 	env := map[string]string{"GITHUB_STEP_SUMMARY": "", "SOURCE_DATE_EPOCH": "1700000000"}
 	cache := t.TempDir()
 	env[outcache.EnvVar] = cache
@@ -42,21 +41,9 @@ builds:
 	// "cached" (skipped) or "restored" from the output cache.
 	build := func(extra ...string) map[string]string {
 		t.Helper()
-		jsonFile := filepath.Join(dir, "report.json")
-		code, out, errs := run(t, env, append([]string{"build", "-f", m, "--json", jsonFile, "--progress", "none"}, extra...)...)
-		require.Equal(t, ExitOK, code, "stdout:\n%s\nstderr:\n%s", out, errs)
-		how := map[string]string{}
-		for _, j := range readReport(t, jsonFile).Jobs {
-			switch {
-			case j.Cached && j.Restored:
-				t.Fatalf("%s is both cached and restored", j.ID)
-			case j.Cached:
-				how[j.ID] = "cached"
-			case j.Restored:
-				how[j.ID] = "restored"
-			default:
-				how[j.ID] = "built"
-			}
+		how, _ := buildHow(t, dir, env, extra...)
+		for _, j := range readReport(t, filepath.Join(dir, "report.json")).Jobs {
+			require.False(t, j.Cached && j.Restored, "%s is both cached and restored", j.ID)
 			require.NotEmpty(t, j.SHA256, j.ID)
 			require.NotNil(t, j.Archive, j.ID)
 			data, err := os.ReadFile(j.Output)

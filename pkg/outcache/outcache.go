@@ -34,6 +34,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/portmatrix/portmatrix/pkg/internal/atomicfile"
 )
 
 // EnvVar names the environment variable that sets the cache directory, or
@@ -285,7 +287,7 @@ func (c *Cache) Store(key, slot, src string, m Meta) error {
 	// The cache is not worth an fsync: an entry torn by a crash fails its
 	// SHA-256 check and is a miss.
 	h := sha256.New()
-	err = writeAtomic(bin, st.Mode().Perm(), func(w io.Writer) error {
+	err = atomicfile.WriteNoSync(bin, st.Mode().Perm(), func(w *os.File) error {
 		n, err := io.Copy(io.MultiWriter(w, h), in)
 		if err != nil {
 			return err
@@ -302,7 +304,7 @@ func (c *Cache) Store(key, slot, src string, m Meta) error {
 	if err != nil {
 		return fmt.Errorf("output cache: %w", err)
 	}
-	if err := writeAtomic(c.metaPath(key), 0o644, func(w io.Writer) error { _, err := w.Write(data); return err }); err != nil {
+	if err := atomicfile.WriteNoSync(c.metaPath(key), 0o644, func(w *os.File) error { _, err := w.Write(data); return err }); err != nil {
 		return fmt.Errorf("output cache: %w", err)
 	}
 	if slot != "" {
@@ -322,7 +324,7 @@ func (c *Cache) replaceSlot(slot, key string) {
 		}
 	}
 	if err := os.MkdirAll(filepath.Dir(p), 0o755); err == nil {
-		_ = writeAtomic(p, 0o644, func(w io.Writer) error { _, err := io.WriteString(w, key+"\n"); return err })
+		_ = atomicfile.WriteNoSync(p, 0o644, func(w *os.File) error { _, err := w.WriteString(key + "\n"); return err })
 	}
 }
 
@@ -407,29 +409,4 @@ func createExecutable(dir, prefix string) (*os.File, error) {
 		}
 		return f, err
 	}
-}
-
-// writeAtomic writes path through a temporary file in its directory and a
-// rename, without fsync.
-func writeAtomic(path string, perm os.FileMode, write func(io.Writer) error) (err error) {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if err := write(tmp); err != nil {
-		return err
-	}
-	if err := tmp.Chmod(perm); err != nil {
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }

@@ -12,9 +12,20 @@ import (
 )
 
 // Write creates the directory of path if needed, lets write fill a
-// temporary file beside path, sets its mode to perm and renames it to
-// path.
-func Write(path string, perm os.FileMode, write func(*os.File) error) (err error) {
+// temporary file beside path, sets its mode to perm, syncs it and renames
+// it to path.
+func Write(path string, perm os.FileMode, write func(*os.File) error) error {
+	return writeFile(path, perm, true, write)
+}
+
+// WriteNoSync is Write without the fsync, for caches: a reader that checks
+// what it reads (a size and a hash) detects a file a crash left torn, so
+// the cost of syncing buys nothing there.
+func WriteNoSync(path string, perm os.FileMode, write func(*os.File) error) error {
+	return writeFile(path, perm, false, write)
+}
+
+func writeFile(path string, perm os.FileMode, sync bool, write func(*os.File) error) (err error) {
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
@@ -35,8 +46,10 @@ func Write(path string, perm os.FileMode, write func(*os.File) error) (err error
 	if err := tmp.Chmod(perm); err != nil {
 		return err
 	}
-	if err := tmp.Sync(); err != nil {
-		return err
+	if sync {
+		if err := tmp.Sync(); err != nil {
+			return err
+		}
 	}
 	if err := tmp.Close(); err != nil {
 		return err

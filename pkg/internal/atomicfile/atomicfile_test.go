@@ -11,6 +11,12 @@ import (
 )
 
 func TestWrite(t *testing.T) {
+	for name, write := range map[string]func(string, os.FileMode, func(*os.File) error) error{"Write": Write, "WriteNoSync": WriteNoSync} {
+		t.Run(name, func(t *testing.T) { testWrite(t, write) })
+	}
+}
+
+func testWrite(t *testing.T, Write func(string, os.FileMode, func(*os.File) error) error) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "sub", "report.json")
 	require.NoError(t, Write(path, 0o644, func(f *os.File) error { _, err := f.WriteString("good"); return err }))
