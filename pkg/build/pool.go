@@ -100,12 +100,11 @@ type Options struct {
 	MaxMemory int64
 	// Memory estimates a job's peak memory in bytes (for MaxMemory).
 	Memory func(plan.Job) int64
-	// Threads, when set, gives the GOMAXPROCS of the k-th build to start
-	// (0-based, in start order) of n: the runner sees the job with
-	// GOMAXPROCS=value added to its Env (the result keeps the job as
-	// planned). A value below 1, or a job whose Env already sets
+	// Threads, when positive, is the GOMAXPROCS of every build: the runner
+	// sees the job with GOMAXPROCS=Threads added to its Env (the result
+	// keeps the job as planned). Zero, or a job whose Env already sets
 	// GOMAXPROCS, leaves the environment alone.
-	Threads func(k, n int) int
+	Threads int
 }
 
 // withThreads is job with GOMAXPROCS=threads appended to its environment,
@@ -152,13 +151,9 @@ func Run(ctx context.Context, r Runner, jobs []plan.Job, opt Options) []Result {
 			mu.Unlock()
 		}
 	}
-	for k, i := range startOrder(jobs, opt.Cost) {
+	for _, i := range startOrder(jobs, opt.Cost) {
 		job := jobs[i]
 		job.Index = i
-		threads := 0
-		if opt.Threads != nil {
-			threads = opt.Threads(k, len(jobs))
-		}
 		var weight int64
 		if mem != nil {
 			weight = min(max(opt.Memory(job), 1), opt.MaxMemory)
@@ -183,7 +178,7 @@ func Run(ctx context.Context, r Runner, jobs []plan.Job, opt Options) []Result {
 				done(Result{Job: job, Status: StatusSkipped, Err: ErrNotStarted})
 				return nil
 			}
-			res := runOne(runCtx, r, job, threads, opt)
+			res := runOne(runCtx, r, job, opt)
 			if res.Status == StatusFailed || res.Status == StatusTimeout {
 				if opt.FailFast {
 					stop()
@@ -215,9 +210,9 @@ func startOrder(jobs []plan.Job, cost func(plan.Job) float64) []int {
 	return order
 }
 
-func runOne(ctx context.Context, r Runner, job plan.Job, threads int, opt Options) (res Result) {
+func runOne(ctx context.Context, r Runner, job plan.Job, opt Options) (res Result) {
 	res = Result{Job: job, Started: time.Now()}
-	run, threads := withThreads(job, threads)
+	run, threads := withThreads(job, opt.Threads)
 	res.Threads = threads
 	if opt.OnStart != nil {
 		opt.OnStart(job)

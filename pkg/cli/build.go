@@ -34,25 +34,34 @@ func DefaultJobs() int {
 	return n
 }
 
-// threadsPolicy reads --threads: "auto" shares the cores among the builds
-// running at once (sched.Threads), unless GOMAXPROCS is already set in the
-// environment, which then wins; "0" sets nothing; N gives every build N.
-func threadsPolicy(flag string, jobs int) (func(k, n int) int, error) {
-	switch flag {
-	case "auto":
-		if os.Getenv("GOMAXPROCS") != "" {
-			return nil, nil
-		}
-		cores := runtime.GOMAXPROCS(0) // the CPUs this process may use: affinity and cgroup limits
-		return func(_, n int) int { return sched.Threads(cores, jobs, n) }, nil
-	case "0":
-		return nil, nil
+// threadsAuto is --threads auto, as parseThreads returns it.
+const threadsAuto = -1
+
+// parseThreads reads --threads: auto (threadsAuto), 0 or a number.
+func parseThreads(flag string) (int, error) {
+	if flag == "auto" {
+		return threadsAuto, nil
 	}
 	n, err := strconv.Atoi(flag)
 	if err != nil || n < 0 {
-		return nil, usageErr("--threads %q: want auto, 0 or a positive number of threads per build", flag)
+		return 0, usageErr("--threads %q: want auto, 0 or a positive number of threads per build", flag)
 	}
-	return func(int, int) int { return n }, nil
+	return n, nil
+}
+
+// threadsFor is the GOMAXPROCS of every build (build.Options.Threads) of a
+// plan of n builds, jobs at once: auto shares the cores among the builds
+// running at once (sched.Threads), unless GOMAXPROCS is already set in the
+// environment, which then wins; 0 sets nothing; N gives every build N.
+func threadsFor(policy, jobs, n int) int {
+	if policy != threadsAuto {
+		return policy
+	}
+	if os.Getenv("GOMAXPROCS") != "" {
+		return 0
+	}
+	cores := runtime.GOMAXPROCS(0) // the CPUs this process may use: affinity and cgroup limits
+	return sched.Threads(cores, jobs, n)
 }
 
 type buildOptions struct {
@@ -130,7 +139,7 @@ func runBuild(ctx context.Context, o *buildOptions, stdio Stdio) error {
 		}
 		budget = b
 	}
-	threads, err := threadsPolicy(o.threads, o.jobs)
+	threads, err := parseThreads(o.threads)
 	if err != nil {
 		return err
 	}
@@ -181,7 +190,7 @@ func runBuild(ctx context.Context, o *buildOptions, stdio Stdio) error {
 		Jobs: o.jobs, FailFast: o.failFast, Timeout: o.timeout,
 		OnStart: prog.jobStarted, OnDone: onDone,
 		Cost: sched.Cost(toBuild, u.state), MaxMemory: budget, Memory: sched.Memory(u.state),
-		Threads: threads,
+		Threads: threadsFor(threads, o.jobs, len(toBuild)),
 	})
 	if len(toBuild) > 0 {
 		prog.finish()

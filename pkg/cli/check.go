@@ -148,11 +148,10 @@ func runCheck(ctx context.Context, o *checkOptions, arg string, stdio Stdio) err
 	jobs := check.Jobs(platforms, pkgs, check.JobOptions{GoBin: goBin, Dir: ws.Dir, OutDir: outDir, LogDir: logDir})
 	planJobs := check.PlanJobs(jobs)
 
-	threads, _ := threadsPolicy("auto", o.jobs)
 	prog.start(len(planJobs))
 	results := build.Run(ctx, check.NewRunner(jobs, &build.GoRunner{}), planJobs, build.Options{
 		Jobs: o.jobs, Timeout: o.timeout, OnStart: prog.jobStarted, OnDone: prog.jobDone,
-		Threads: threads,
+		Threads: threadsFor(threadsAuto, o.jobs, len(planJobs)),
 	})
 	prog.finish()
 

@@ -79,29 +79,25 @@ func TestMemAvailable(t *testing.T) {
 func TestThreads(t *testing.T) {
 	cases := []struct {
 		cores, jobs, n int
-		want           []int // per build, in start order
+		want           int // every build's
 	}{
 		// Two builds on two cores: one thread each, to the last.
-		{2, 2, 6, []int{1, 1, 1, 1, 1, 1}},
+		{2, 2, 6, 1},
 		// One build at a time: every build gets every core.
-		{2, 1, 3, []int{2, 2, 2}},
+		{2, 1, 3, 2},
 		// More builds than cores: still one thread each.
-		{2, 3, 9, []int{1, 1, 1, 1, 1, 1, 1, 1, 1}},
+		{2, 3, 9, 1},
 		// 8 cores, 3 at once: ceil(8/3) = 3 each.
-		{8, 3, 9, []int{3, 3, 3, 3, 3, 3, 3, 3, 3}},
+		{8, 3, 9, 3},
 		// Fewer than three builds per slot: every build gets every core.
-		{2, 2, 5, []int{2, 2, 2, 2, 2}},
-		{8, 8, 12, []int{8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8}},
-		{4, 8, 2, []int{4, 4}},
+		{2, 2, 5, 2},
+		{8, 8, 12, 8},
+		{4, 8, 2, 4},
 		// Degenerate inputs never give less than one thread.
-		{0, 0, 1, []int{1}},
-		{0, 0, 3, []int{1, 1, 1}},
+		{0, 0, 1, 1},
+		{0, 0, 3, 1},
 	}
 	for _, c := range cases {
-		var got []int
-		for range c.n {
-			got = append(got, Threads(c.cores, c.jobs, c.n))
-		}
-		assert.Equal(t, c.want, got, "Threads(cores=%d, jobs=%d, n=%d)", c.cores, c.jobs, c.n)
+		assert.Equal(t, c.want, Threads(c.cores, c.jobs, c.n), "Threads(cores=%d, jobs=%d, n=%d)", c.cores, c.jobs, c.n)
 	}
 }
