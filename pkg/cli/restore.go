@@ -85,7 +85,8 @@ func (u *unchanged) restore(ctx context.Context, jobs []plan.Job, workers int, f
 				mu.Unlock()
 				return nil
 			}
-			got[i] = &restoredJob{meta: meta, took: time.Since(start), outcome: verify.Binary(j)}
+			// Restore hashed the bytes it wrote: no second hashing pass.
+			got[i] = &restoredJob{meta: meta, took: time.Since(start), outcome: verify.BinaryHashed(j, meta.SHA256)}
 			return nil
 		})
 	}

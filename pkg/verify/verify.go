@@ -170,9 +170,24 @@ type Outcome struct {
 	Err error
 }
 
-// Binary inspects a job's output and checks it.
+// Binary inspects a job's output, SHA-256 included, and checks it.
 func Binary(job plan.Job) Outcome {
-	info, err := inspect.File(job.Output)
+	return BinaryHashed(job, "")
+}
+
+// BinaryHashed is Binary for an output whose SHA-256 the caller has just
+// computed from the bytes it wrote (sum, hex): the file is not read a
+// second time to hash it. With sum empty, or for a fat Mach-O (whose
+// slices have hashes of their own), it is Binary.
+func BinaryHashed(job plan.Job, sum string) Outcome {
+	info, err := inspect.FileWith(job.Output, inspect.Options{Hash: sum == ""})
+	if err == nil && sum != "" {
+		if len(info.Slices) > 0 {
+			info, err = inspect.File(job.Output)
+		} else {
+			info.SHA256 = sum
+		}
+	}
 	if err != nil {
 		return Outcome{Err: err}
 	}
