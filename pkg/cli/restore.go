@@ -138,7 +138,7 @@ func (u *unchanged) storeBuilt(ctx context.Context, toBuild []plan.Job, built []
 			continue
 		}
 		eg.Go(func() error {
-			err := u.cache.Store(u.keys[i], res.Job.Output, res.Job.Output, outcache.Meta{
+			err := u.cache.Store(u.keys[i], res.Job.Output, outcache.Meta{
 				SHA256: out.Info.SHA256, Size: out.Info.Size, Job: res.Job.ID,
 				Duration: res.Duration, MaxRSS: res.MaxRSS,
 			})

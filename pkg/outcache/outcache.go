@@ -258,13 +258,13 @@ func (c *Cache) remove(key string) {
 	os.Remove(c.binPath(key))
 }
 
-// Store copies the binary at src into the cache under key with m (its
-// SHA256 and Size must describe src: the copy is checked against them, and
-// nothing is stored when src changed since). slot names the output the
-// binary was built for (its path): the slot's previous entry, when it had
-// another key, is removed, so the cache holds the latest build of each
-// output rather than every build ever made.
-func (c *Cache) Store(key, slot, src string, m Meta) error {
+// Store copies the binary at src, a build's output, into the cache under
+// key with m, whose SHA256 and Size describe src as it was inspected. The
+// copy is not hashed again: should src change before it is copied, the
+// entry fails Restore's check and is dropped then. The previous entry of
+// the same output path, when it had another key, is removed, so the cache
+// holds the latest build of each output rather than every build ever made.
+func (c *Cache) Store(key, src string, m Meta) error {
 	if !c.Enabled() {
 		return nil
 	}
@@ -286,16 +286,12 @@ func (c *Cache) Store(key, slot, src string, m Meta) error {
 	}
 	// The cache is not worth an fsync: an entry torn by a crash fails its
 	// SHA-256 check and is a miss.
-	h := sha256.New()
 	err = atomicfile.WriteNoSync(bin, st.Mode().Perm(), func(w *os.File) error {
-		n, err := io.Copy(io.MultiWriter(w, h), in)
-		if err != nil {
-			return err
+		n, err := io.Copy(w, in)
+		if err == nil && n != m.Size {
+			err = fmt.Errorf("%s changed since it was inspected (%d bytes, expected %d)", src, n, m.Size)
 		}
-		if sum := hex.EncodeToString(h.Sum(nil)); n != m.Size || sum != m.SHA256 {
-			return fmt.Errorf("%s changed while it was copied (SHA-256 %s, expected %s)", src, sum, m.SHA256)
-		}
-		return nil
+		return err
 	})
 	if err != nil {
 		return fmt.Errorf("output cache: %w", err)
@@ -307,9 +303,7 @@ func (c *Cache) Store(key, slot, src string, m Meta) error {
 	if err := atomicfile.WriteNoSync(c.metaPath(key), 0o644, func(w *os.File) error { _, err := w.Write(data); return err }); err != nil {
 		return fmt.Errorf("output cache: %w", err)
 	}
-	if slot != "" {
-		c.replaceSlot(slot, key)
-	}
+	c.replaceSlot(src, key)
 	c.maybeTrim()
 	return nil
 }

@@ -44,7 +44,7 @@ func TestStoreRestore(t *testing.T) {
 	c := Open(t.TempDir())
 	work := t.TempDir()
 	src, m := binary(t, work, "built", "\x7fELF a binary")
-	require.NoError(t, c.Store(key("a"), src, src, m))
+	require.NoError(t, c.Store(key("a"), src, m))
 
 	dst := filepath.Join(work, "out", "restored")
 	got, err := c.Restore(key("a"), dst)
@@ -62,7 +62,7 @@ func TestStoreRestore(t *testing.T) {
 	assert.ErrorIs(t, err, ErrMiss)
 	_, err = c.Restore("not-a-key", dst)
 	assert.ErrorIs(t, err, ErrMiss)
-	assert.Error(t, c.Store("../../etc/passwd", src, src, m), "a key is never a path")
+	assert.Error(t, c.Store("../../etc/passwd", src, m), "a key is never a path")
 }
 
 func TestDisabled(t *testing.T) {
@@ -70,7 +70,7 @@ func TestDisabled(t *testing.T) {
 	src, m := binary(t, work, "built", "x")
 	for _, c := range []*Cache{nil, Open("")} {
 		assert.False(t, c.Enabled())
-		assert.NoError(t, c.Store(key("a"), src, src, m))
+		assert.NoError(t, c.Store(key("a"), src, m))
 		_, err := c.Restore(key("a"), filepath.Join(work, "dst"))
 		assert.ErrorIs(t, err, ErrMiss)
 	}
@@ -99,7 +99,7 @@ func TestRestoreCorrupt(t *testing.T) {
 			work := t.TempDir()
 			src, m := binary(t, work, "built", "the good binary")
 			k := key("a")
-			require.NoError(t, c.Store(k, src, src, m))
+			require.NoError(t, c.Store(k, src, m))
 			require.NoError(t, corrupt(c.binPath(k), c.metaPath(k)))
 
 			dst := filepath.Join(work, "dst")
@@ -118,30 +118,39 @@ func TestRestoreCorrupt(t *testing.T) {
 	}
 }
 
-// Store copies what it was told it copies, or nothing.
+// Store copies what it was told it copies, or nothing; an output that
+// changed after its inspection without changing size is stored, and the
+// entry is caught by Restore's check.
 func TestStoreChangedSource(t *testing.T) {
 	c := Open(t.TempDir())
 	work := t.TempDir()
 	src, m := binary(t, work, "built", "one binary")
 	require.NoError(t, os.WriteFile(src, []byte("another one"), 0o755))
-	err := c.Store(key("a"), src, src, m)
+	err := c.Store(key("a"), src, m)
 	require.Error(t, err)
-	assert.Contains(t, err.Error(), "changed while it was copied")
+	assert.Contains(t, err.Error(), "changed since it was inspected")
 	_, err = c.Restore(key("a"), filepath.Join(work, "dst"))
 	assert.Equal(t, ErrMiss, err)
 	assert.Empty(t, dirFiles(t, filepath.Dir(c.binPath(key("a")))), "no temporary or partial file left in the cache")
+
+	require.NoError(t, os.WriteFile(src, []byte("one BINARY"), 0o755))
+	require.NoError(t, c.Store(key("a"), src, m))
+	_, err = c.Restore(key("a"), filepath.Join(work, "dst"))
+	require.ErrorIs(t, err, ErrMiss)
+	assert.Contains(t, err.Error(), "SHA-256")
+	assert.NoFileExists(t, filepath.Join(work, "dst"))
 }
 
 // Each output keeps only its latest entry; other outputs are untouched.
 func TestSlotKeepsLatest(t *testing.T) {
 	c := Open(t.TempDir())
 	work := t.TempDir()
-	v1, m1 := binary(t, work, "v1", "version 1")
-	v2, m2 := binary(t, work, "v2", "version 2")
-	other, mo := binary(t, work, "other", "another target")
-	require.NoError(t, c.Store(key("1"), "/dist/app", v1, m1))
-	require.NoError(t, c.Store(key("o"), "/dist/app.exe", other, mo))
-	require.NoError(t, c.Store(key("2"), "/dist/app", v2, m2))
+	app, m1 := binary(t, work, "app", "version 1")
+	other, mo := binary(t, work, "app.exe", "another target")
+	require.NoError(t, c.Store(key("1"), app, m1))
+	require.NoError(t, c.Store(key("o"), other, mo))
+	_, m2 := binary(t, work, "app", "version 2")
+	require.NoError(t, c.Store(key("2"), app, m2))
 
 	_, err := c.Restore(key("1"), filepath.Join(work, "dst"))
 	assert.Equal(t, ErrMiss, err, "the slot's previous entry is gone")
@@ -149,7 +158,7 @@ func TestSlotKeepsLatest(t *testing.T) {
 		_, err := c.Restore(k, filepath.Join(work, "dst"))
 		assert.NoError(t, err)
 	}
-	require.NoError(t, c.Store(key("2"), "/dist/app", v2, m2), "storing the same key again keeps it")
+	require.NoError(t, c.Store(key("2"), app, m2), "storing the same key again keeps it")
 	_, err = c.Restore(key("2"), filepath.Join(work, "dst"))
 	assert.NoError(t, err)
 }
@@ -160,9 +169,13 @@ func TestTrim(t *testing.T) {
 	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
 	c.now = func() time.Time { return now }
 	work := t.TempDir()
-	src, m := binary(t, work, "b", "bin")
-	require.NoError(t, c.Store(key("old"), "/dist/old", src, m))
-	require.NoError(t, c.Store(key("used"), "/dist/used", src, m))
+	out := map[string]string{}
+	var m Meta
+	for _, name := range []string{"old", "used", "new", "new2"} {
+		out[name], m = binary(t, work, name, "bin")
+	}
+	require.NoError(t, c.Store(key("old"), out["old"], m))
+	require.NoError(t, c.Store(key("used"), out["used"], m))
 	old := now.Add(-MaxAge - time.Hour)
 	for _, k := range []string{key("old"), key("used")} {
 		require.NoError(t, os.Chtimes(c.metaPath(k), old, old))
@@ -171,16 +184,16 @@ func TestTrim(t *testing.T) {
 	require.NoError(t, err, "a restore marks the entry used")
 
 	// Store trims at most once a day: a day later, the old entry goes.
-	require.NoError(t, c.Store(key("new"), "/dist/new", src, m))
+	require.NoError(t, c.Store(key("new"), out["new"], m))
 	_, err = c.Restore(key("old"), filepath.Join(work, "dst"))
 	assert.NoError(t, err, "the store just before trimmed already; not again the same day")
 	require.NoError(t, os.Chtimes(c.metaPath(key("old")), old, old))
 	now = now.Add(25 * time.Hour)
-	require.NoError(t, c.Store(key("new2"), "/dist/new2", src, m))
+	require.NoError(t, c.Store(key("new2"), out["new2"], m))
 	_, err = c.Restore(key("old"), filepath.Join(work, "dst"))
 	assert.Equal(t, ErrMiss, err, "unused for MaxAge: trimmed")
 	assert.NoFileExists(t, c.binPath(key("old")))
-	assert.NoFileExists(t, c.slotPath("/dist/old"), "its slot goes with it")
+	assert.NoFileExists(t, c.slotPath(out["old"]), "its slot goes with it")
 	for _, k := range []string{key("used"), key("new"), key("new2")} {
 		_, err := c.Restore(k, filepath.Join(work, "dst"))
 		assert.NoError(t, err)
@@ -222,7 +235,7 @@ func TestRestoreUnwritable(t *testing.T) {
 	c := Open(t.TempDir())
 	work := t.TempDir()
 	src, m := binary(t, work, "b", "bin")
-	require.NoError(t, c.Store(key("a"), src, src, m))
+	require.NoError(t, c.Store(key("a"), src, m))
 	_, err := c.Restore(key("a"), filepath.Join(src, "dst"))
 	require.Error(t, err)
 	assert.False(t, errors.Is(err, ErrMiss))
@@ -237,7 +250,7 @@ func TestRestoreMode(t *testing.T) {
 	c := Open(t.TempDir())
 	work := t.TempDir()
 	src, m := binary(t, work, "built", "bin")
-	require.NoError(t, c.Store(key("a"), src, src, m))
+	require.NoError(t, c.Store(key("a"), src, m))
 	require.NoError(t, os.Chmod(c.binPath(key("a")), 0o644))
 	dst := filepath.Join(work, "dst")
 	_, err := c.Restore(key("a"), dst)
@@ -260,7 +273,7 @@ func TestTrimTemporaries(t *testing.T) {
 	work := t.TempDir()
 	src, m := binary(t, work, "built", "bin")
 	k := key("a")
-	require.NoError(t, c.Store(k, src, src, m))
+	require.NoError(t, c.Store(k, src, m))
 	tmp := filepath.Join(filepath.Dir(c.binPath(k)), "."+k+".tmp-123")
 	require.NoError(t, os.WriteFile(tmp, []byte("half"), 0o644))
 	c.Trim(time.Now().Add(-time.Hour))

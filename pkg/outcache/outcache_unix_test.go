@@ -17,7 +17,7 @@ func TestRestoreNotRegular(t *testing.T) {
 	c := Open(t.TempDir())
 	work := t.TempDir()
 	src, m := binary(t, work, "built", "bin")
-	require.NoError(t, c.Store(key("a"), src, src, m))
+	require.NoError(t, c.Store(key("a"), src, m))
 	require.NoError(t, os.Remove(c.binPath(key("a"))))
 	require.NoError(t, syscall.Mkfifo(c.binPath(key("a")), 0o644))
 	_, err := c.Restore(key("a"), filepath.Join(work, "dst"))
