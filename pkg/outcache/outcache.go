@@ -127,17 +127,10 @@ func (c *Cache) Dir() string {
 // Enabled says whether the cache is in use.
 func (c *Cache) Enabled() bool { return c != nil && c.dir != "" }
 
-// validKey accepts what fingerprint keys are: lowercase hex, 64 digits.
+// validKey accepts what fingerprint keys are: a SHA-256 in lowercase hex.
 func validKey(key string) bool {
-	if len(key) != 64 {
-		return false
-	}
-	for _, r := range key {
-		if !('0' <= r && r <= '9' || 'a' <= r && r <= 'f') {
-			return false
-		}
-	}
-	return true
+	b, err := hex.DecodeString(key)
+	return err == nil && len(b) == sha256.Size && key == strings.ToLower(key)
 }
 
 func (c *Cache) binPath(key string) string {
@@ -155,10 +148,11 @@ func (c *Cache) slotPath(slot string) string {
 }
 
 // Restore copies the binary stored under key to dst, with mode 0777 less
-// the umask (as go build writes it), and returns its Meta. The copy goes to a temporary file beside dst and is
-// renamed over dst only when its size and SHA-256 are the recorded ones; a
-// missing entry returns an error wrapping ErrMiss, a corrupt one removes
-// the entry and returns an error wrapping ErrMiss that says what was wrong.
+// the umask (as go build writes it), and returns its Meta. The copy goes to
+// a temporary file beside dst and is renamed over dst only when its size
+// and SHA-256 are the recorded ones; a missing entry returns an error
+// wrapping ErrMiss, a corrupt one removes the entry and returns an error
+// wrapping ErrMiss that says what was wrong.
 func (c *Cache) Restore(key, dst string) (Meta, error) {
 	if !c.Enabled() {
 		return Meta{}, fmt.Errorf("%w: the cache is off", ErrMiss)
@@ -189,9 +183,6 @@ func (c *Cache) Restore(key, dst string) (Meta, error) {
 	st, err := src.Stat()
 	if err != nil {
 		return Meta{}, fmt.Errorf("%w: %w", ErrMiss, err)
-	}
-	if !st.Mode().IsRegular() {
-		return Meta{}, fmt.Errorf("%w: entry %s is not a regular file", ErrMiss, key)
 	}
 	if st.Size() != m.Size {
 		c.remove(key)

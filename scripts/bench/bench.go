@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/portmatrix/portmatrix/pkg/outcache"
 )
 
 // Scenario is one state of the machine a contender starts from.
@@ -266,7 +268,7 @@ func outputCache(gocache string) string { return gocache + ".portmatrix-outputs"
 // clears it for its jobs anyway), no workspace and no network (everything
 // was downloaded before the first run).
 func runEnv(base []string, gocache string) []string {
-	drop := map[string]bool{"GOCACHE": true, "PORTMATRIX_CACHE": true, "GOFLAGS": true, "GOOS": true, "GOARCH": true, "CGO_ENABLED": true,
+	drop := map[string]bool{"GOCACHE": true, outcache.EnvVar: true, "GOFLAGS": true, "GOOS": true, "GOARCH": true, "CGO_ENABLED": true,
 		"GOARM": true, "GOAMD64": true, "GOARM64": true, "GO386": true, "GOPPC64": true, "GORISCV64": true,
 		"GOMIPS": true, "GOMIPS64": true, "GOWASM": true, "GOPROXY": true, "GOWORK": true, "GO": true}
 	env := make([]string, 0, len(base)+5)
@@ -276,7 +278,7 @@ func runEnv(base []string, gocache string) []string {
 			env = append(env, kv)
 		}
 	}
-	return append(env, "GOCACHE="+gocache, "PORTMATRIX_CACHE="+outputCache(gocache), "GOFLAGS=", "GOWORK=off", "GOPROXY=off")
+	return append(env, "GOCACHE="+gocache, outcache.EnvVar+"="+outputCache(gocache), "GOFLAGS=", "GOWORK=off", "GOPROXY=off")
 }
 
 // slug turns a contender's name into a directory name.
