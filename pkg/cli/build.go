@@ -88,6 +88,9 @@ func (o *buildOptions) options(stdio Stdio) (pipeline.Options, error) {
 	if o.jobs < 1 {
 		return opt, usageErr("--jobs must be at least 1 (got %d)", o.jobs)
 	}
+	if o.timeout < 0 {
+		return opt, usageErr("--timeout %s is negative; want a duration such as 10m, or 0 for none", o.timeout)
+	}
 	if o.shard != "" {
 		s, err := shard.Parse(o.shard)
 		if err != nil {

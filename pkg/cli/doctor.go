@@ -52,7 +52,7 @@ func runDoctor(ctx context.Context, o *doctorOptions, fileGiven bool, stdio Stdi
 		var ld *pipeline.Loaded
 		diags, ld, err = pipeline.Doctor(ctx, o.loadOptions(stdio))
 		if err != nil {
-			return loadErr(stdio, err)
+			return loadErr(ctx, stdio, err)
 		}
 		printNotes(stdio, ld.Notes)
 	} else if diags, err = everyCgoPlatform(ctx, goCommand(o.goBin, stdio)); err != nil {

@@ -66,15 +66,18 @@ func (f *planFlags) loadOptions(stdio Stdio) pipeline.LoadOptions {
 func (f *planFlags) load(ctx context.Context, stdio Stdio) (*pipeline.Loaded, error) {
 	ld, err := pipeline.Load(ctx, f.loadOptions(stdio))
 	if err != nil {
-		return nil, loadErr(stdio, err)
+		return nil, loadErr(ctx, stdio, err)
 	}
 	printNotes(stdio, ld.Notes)
 	return ld, nil
 }
 
 // loadErr prints a manifest's problems and makes any load error a usage
-// error.
-func loadErr(stdio Stdio, err error) error {
+// error, except an interrupted load: the run was cancelled (exit 1).
+func loadErr(ctx context.Context, stdio Stdio, err error) error {
+	if ctx.Err() != nil {
+		return &exitError{code: ExitFailed, err: errors.New("interrupted while loading the manifest; nothing was built")}
+	}
 	var pe *pipeline.ProblemsError
 	if errors.As(err, &pe) {
 		for _, p := range pe.Problems {

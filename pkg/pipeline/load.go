@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"strings"
 
 	"golang.org/x/sync/errgroup"
 
@@ -64,9 +65,50 @@ type ProblemsError struct {
 	Problems manifest.Problems
 }
 
-// Error counts the problems; the caller prints them one per line.
+// Error counts the problems, the manifest's apart from the command line's
+// (a problem whose file is a flag, "--targets …"); the caller prints them
+// one per line.
 func (e *ProblemsError) Error() string {
-	return fmt.Sprintf("the manifest has %s; nothing was built", plural.Count(len(e.Problems), "problem"))
+	flags := 0
+	for _, p := range e.Problems {
+		if strings.HasPrefix(p.File, "--") {
+			flags++
+		}
+	}
+	inFile := len(e.Problems) - flags
+	switch {
+	case flags == 0:
+		return fmt.Sprintf("the manifest has %s; nothing was built", plural.Count(inFile, "problem"))
+	case inFile == 0:
+		return fmt.Sprintf("the command line has %s; nothing was built", plural.Count(flags, "problem"))
+	}
+	return fmt.Sprintf("the manifest has %s and the command line %d; nothing was built", plural.Count(inFile, "problem"), flags)
+}
+
+// mergeProblems puts validation's and the plan's problems together. A plan
+// problem at the spot and field of a validation problem says the same
+// thing again with one job's values ("for linux/386/default: template:
+// unknown field"): validation's, which speaks of the manifest's text, is
+// kept alone.
+func mergeProblems(validation, planned manifest.Problems) manifest.Problems {
+	type spot struct {
+		line, col int
+		field     string
+	}
+	said := map[spot]bool{}
+	for _, p := range validation {
+		if p.Line > 0 {
+			said[spot{p.Line, p.Col, p.Field}] = true
+		}
+	}
+	all := append(manifest.Problems{}, validation...)
+	for _, p := range planned {
+		if p.Line == 0 || !said[spot{p.Line, p.Col, p.Field}] {
+			all = append(all, p)
+		}
+	}
+	all.Sort()
+	return all
 }
 
 // Load reads and validates the manifest, asks the go command for its
@@ -107,8 +149,7 @@ func Load(ctx context.Context, opt LoadOptions) (*Loaded, error) {
 		Host:            target.Target{GOOS: ld.GoEnv.HostOS(), GOARCH: ld.GoEnv.HostArch()},
 		SelectToolchain: opt.SelectToolchain,
 	})
-	if all := append(append(manifest.Problems{}, ps...), pps...); len(all) > 0 {
-		all.Sort()
+	if all := mergeProblems(ps, pps); len(all) > 0 {
 		return nil, &ProblemsError{Problems: all}
 	}
 	for _, w := range p.Warnings {

@@ -158,7 +158,8 @@ builds:
 	assert.Equal(t, 7, ps[0].Line)
 	assert.Equal(t, "builds[app].variants[v].ldflags", ps[0].Field)
 	assert.Contains(t, ps[0].Msg, "for windows/amd64/v: ")
-	assert.Contains(t, ps[0].Msg, "can't evaluate field Nope")
+	assert.Contains(t, ps[0].Msg, "unknown template field .Nope (did you mean .Date?)")
+	assert.NotContains(t, ps[0].Msg, "manifest.TemplateData", "no Go type names in messages")
 	assert.Equal(t, []string{"app/linux/amd64/v"}, jobIDs(pl))
 }
 
