@@ -11,6 +11,7 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
+	"github.com/portmatrix/portmatrix/pkg/internal/reportschema"
 	"github.com/portmatrix/portmatrix/pkg/outcache"
 )
 
@@ -80,7 +81,25 @@ func TestScripts(t *testing.T) {
 			return nil
 		},
 		Condition: have,
+		Cmds:      map[string]func(*testscript.TestScript, bool, []string){"validate-report": validateReport},
 	})
+}
+
+// validateReport is the script command `validate-report FILE...`: each file
+// is a JSON report that configs/report.schema.json accepts.
+func validateReport(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) == 0 {
+		ts.Fatalf("usage: validate-report FILE...")
+	}
+	for _, f := range args {
+		err := reportschema.ValidateFile(ts.MkAbs(f))
+		switch {
+		case err != nil && !neg:
+			ts.Fatalf("%v", err)
+		case err == nil && neg:
+			ts.Fatalf("%s is a valid report", f)
+		}
+	}
 }
 
 // have answers the condition [have:TOOL]: whether TOOL is on PATH. Scripts
