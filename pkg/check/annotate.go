@@ -19,27 +19,15 @@ type Outcome struct {
 	Excluded bool
 }
 
-// Annotate completes the rows report.Collect made from jobs and results
-// (all three indexed alike): the package of every row, and for a failed row
-// its first compiler error, read from the job's log, in place of the pool's
-// message. The log tail is dropped from the rows (the error says what
-// matters, the grouping says it once); Output and LogFile are kept only
-// when keep says the binaries and logs outlive the run (--dist), and
-// Output only for a binary that was built. modCache is GOMODCACHE, to
-// shorten paths.
-func Annotate(rows []report.Job, jobs []Job, results []build.Result, modCache string, keep bool) []Outcome {
-	outs := make([]Outcome, len(rows))
-	for i := range rows {
-		row, job, res := &rows[i], jobs[i], results[i]
-		row.Package = job.Package
-		row.OK = row.Status == report.StatusOK
-		if !keep {
-			row.LogFile = ""
-		}
-		if !keep || res.Status != build.StatusOK {
-			row.Output = ""
-		}
-		if row.Status != report.StatusFailed && row.Status != report.StatusTimeout {
+// Diagnose reads the first error of every job that failed or timed out in
+// the pool (jobs and results indexed alike) from the job's log, so the
+// report can say one error per target instead of a log tail. modCache is
+// GOMODCACHE, to shorten paths.
+func Diagnose(jobs []Job, results []build.Result, modCache string) []Outcome {
+	outs := make([]Outcome, len(jobs))
+	for i, job := range jobs {
+		res := results[i]
+		if res.Status != build.StatusFailed && res.Status != build.StatusTimeout {
 			continue
 		}
 		o := &outs[i]
@@ -48,15 +36,27 @@ func Annotate(rows []report.Job, jobs []Job, results []build.Result, modCache st
 			o.Excluded, o.Diag = true, Diag{Msg: ErrExcluded.Error()}
 		case job.Skip != nil:
 			o.Diag = Diag{Msg: job.Skip.Error()}
-		case row.Status == report.StatusTimeout:
+		case res.Status == build.StatusTimeout:
 			o.Diag = Diag{Msg: "timed out (--timeout)"}
 		default:
-			o.Diag, o.Failing = firstErrorOf(job, res, modCache, row.Error)
+			fallback := ""
+			if res.Err != nil {
+				fallback = res.Err.Error()
+			}
+			o.Diag, o.Failing = firstErrorOf(job, res, modCache, fallback)
 		}
-		row.Error = o.Diag.String()
-		row.LogTail = nil
 	}
 	return outs
+}
+
+// Rows is what check tells report.Collect of each row: its package and,
+// for a failed one, its first error.
+func Rows(jobs []Job, outs []Outcome) []report.CheckRow {
+	rows := make([]report.CheckRow, len(jobs))
+	for i, j := range jobs {
+		rows[i] = report.CheckRow{Package: j.Package, Error: outs[i].Diag.String()}
+	}
+	return rows
 }
 
 // firstErrorOf reads the first error of a failed job from its log, else

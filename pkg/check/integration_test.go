@@ -57,8 +57,8 @@ func run(t *testing.T, ws *Workspace, targets []string) (Summary, []report.Job) 
 			outcomes[i] = verify.Outcome{Info: &inspect.Info{}}
 		}
 	}
-	rows := report.Collect(results, outcomes, nil)
-	outs := Annotate(rows, jobs, results, ws.ModCache, false)
+	outs := Diagnose(jobs, results, ws.ModCache)
+	rows := report.Collect(report.Stages{Results: results, Outcomes: outcomes, Check: Rows(jobs, outs), Temporary: true})
 	return Summarize(ws.Name, false, ts, jobs, rows, outs), rows
 }
 

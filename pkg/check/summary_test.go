@@ -11,16 +11,18 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/portmatrix/portmatrix/pkg/build"
+	"github.com/portmatrix/portmatrix/pkg/inspect"
 	"github.com/portmatrix/portmatrix/pkg/internal/platforms"
 	"github.com/portmatrix/portmatrix/pkg/report"
 	"github.com/portmatrix/portmatrix/pkg/target"
+	"github.com/portmatrix/portmatrix/pkg/verify"
 )
 
 // fakeMatrix is a check of example.com/fx (a program and a library) on
 // eight targets, with the results a real run could give: static and dynamic
 // binaries, one error on every plan9 target, one error in files named for
 // the target on windows, and js/wasm excluded.
-func fakeMatrix(t *testing.T) ([]target.Target, []Job, []build.Result, []report.Job) {
+func fakeMatrix(t *testing.T) ([]target.Target, []Job, []build.Result, []verify.Outcome) {
 	t.Helper()
 	logDir := t.TempDir()
 	targets := []target.Target{
@@ -42,10 +44,10 @@ func fakeMatrix(t *testing.T) ([]target.Target, []Job, []build.Result, []report.
 		"windows/arm64": "# example.com/fx/term\nterm/zsize_windows_arm64.go:9:2: undefined: consoleInfo\n",
 	}
 	results := make([]build.Result, len(jobs))
-	rows := make([]report.Job, len(jobs))
+	outcomes := make([]verify.Outcome, len(jobs))
 	for i, j := range jobs {
 		results[i] = build.Result{Job: j.Job, Status: build.StatusOK}
-		rows[i] = report.Job{ID: j.ID, Build: j.Build, Target: j.Target.String(), GOOS: j.Target.GOOS, GOARCH: j.Target.GOARCH, Variant: j.Variant, Status: report.StatusOK}
+		outcomes[i] = verify.Outcome{Info: &inspect.Info{}}
 		log, fails := logs[j.Target.String()]
 		if !fails {
 			log, fails = logs[j.Target.GOOS]
@@ -53,24 +55,29 @@ func fakeMatrix(t *testing.T) ([]target.Target, []Job, []build.Result, []report.
 		switch {
 		case j.Skip != nil:
 			results[i].Status, results[i].Err = build.StatusFailed, j.Skip
-			rows[i].Status, rows[i].Error = report.StatusFailed, j.Skip.Error()
 		case fails:
 			require.NoError(t, os.WriteFile(j.Log, []byte("# job: "+j.ID+"\n\n"+log+"\n# exit: exit status 1 after 1s\n"), 0o644))
 			be := &build.BuildError{Job: j.Job, Tail: []string{"tail"}, Log: j.Log, Err: errors.New("exit status 1")}
 			results[i].Status, results[i].Err = build.StatusFailed, be
-			rows[i].Status, rows[i].Error, rows[i].LogTail, rows[i].LogFile = report.StatusFailed, be.Error(), be.Tail, be.Log
 		case j.Kind == KindBinary && j.Target.GOARCH == "386":
-			rows[i].Linkage = "dynamic"
+			outcomes[i].Info.Linkage = inspect.LinkageDynamic
 		case j.Kind == KindBinary:
-			rows[i].Linkage = "static"
+			outcomes[i].Info.Linkage = inspect.LinkageStatic
 		}
 	}
-	return targets, jobs, results, rows
+	return targets, jobs, results, outcomes
 }
 
-func TestAnnotate(t *testing.T) {
-	_, jobs, results, rows := fakeMatrix(t)
-	outs := Annotate(rows, jobs, results, "", false)
+// collect is what Run does with the pool's results: diagnose the
+// failures and make the report's rows.
+func collect(jobs []Job, results []build.Result, outcomes []verify.Outcome, temporary bool) ([]report.Job, []Outcome) {
+	outs := Diagnose(jobs, results, "")
+	return report.Collect(report.Stages{Results: results, Outcomes: outcomes, Check: Rows(jobs, outs), Temporary: temporary}), outs
+}
+
+func TestDiagnose(t *testing.T) {
+	_, jobs, results, outcomes := fakeMatrix(t)
+	rows, outs := collect(jobs, results, outcomes, true)
 
 	byID := map[string]int{}
 	for i, r := range rows {
@@ -78,11 +85,11 @@ func TestAnnotate(t *testing.T) {
 	}
 	ok := rows[byID["tool/linux/amd64/default"]]
 	assert.Equal(t, "example.com/fx/cmd/tool", ok.Package)
-	assert.True(t, ok.OK)
+	assert.True(t, ok.OK())
 	assert.Equal(t, "example.com/fx/term", rows[byID["lib/linux/amd64/default"]].Package)
 
 	i := byID["lib/plan9/arm/default"]
-	assert.False(t, rows[i].OK)
+	assert.False(t, rows[i].OK())
 	assert.Equal(t, "example.com/fx/term: term/term.go:3:26: undefined: winsize", rows[i].Error, "the first compiler error, read from the log")
 	assert.Nil(t, rows[i].LogTail)
 	assert.Empty(t, rows[i].LogFile, "the logs are removed with the workspace")
@@ -95,36 +102,33 @@ func TestAnnotate(t *testing.T) {
 	assert.Equal(t, "build constraints exclude all Go files in every package", rows[i].Error)
 
 	t.Run("keeping logs", func(t *testing.T) {
-		_, jobs, results, rows := fakeMatrix(t)
-		for i := range rows {
-			rows[i].Output = jobs[i].Output
-		}
-		Annotate(rows, jobs, results, "", true)
+		_, jobs, results, outcomes := fakeMatrix(t)
+		rows, _ := collect(jobs, results, outcomes, false)
 		assert.Equal(t, jobs[byID["lib/plan9/arm/default"]].Log, rows[byID["lib/plan9/arm/default"]].LogFile)
 		assert.Equal(t, "/o/tool/linux_amd64/default/tool", rows[byID["tool/linux/amd64/default"]].Output)
 		assert.Empty(t, rows[byID["tool/plan9/arm/default"]].Output, "not built")
 	})
 
 	t.Run("no log: the tail, else the pool's message", func(t *testing.T) {
-		_, jobs, results, rows := fakeMatrix(t)
+		_, jobs, results, outcomes := fakeMatrix(t)
 		i := byID["lib/plan9/arm/default"]
 		require.NoError(t, os.Remove(jobs[i].Log))
 		results[i].Err.(*build.BuildError).Tail = []string{"# example.com/fx/term", "term/term.go:3:26: undefined: winsize"}
-		Annotate(rows, jobs, results, "", false)
+		rows, _ := collect(jobs, results, outcomes, true)
 		assert.Equal(t, "example.com/fx/term: term/term.go:3:26: undefined: winsize", rows[i].Error)
 
-		_, jobs, results, rows = fakeMatrix(t)
+		_, jobs, results, outcomes = fakeMatrix(t)
 		require.NoError(t, os.Remove(jobs[i].Log))
 		results[i].Err.(*build.BuildError).Tail = nil
-		want := rows[i].Error
-		Annotate(rows, jobs, results, "", false)
+		want := results[i].Err.Error()
+		rows, _ = collect(jobs, results, outcomes, true)
 		assert.Equal(t, want, rows[i].Error)
 	})
 }
 
 func TestSummarize(t *testing.T) {
-	targets, jobs, results, rows := fakeMatrix(t)
-	outs := Annotate(rows, jobs, results, "", false)
+	targets, jobs, results, outcomes := fakeMatrix(t)
+	rows, outs := collect(jobs, results, outcomes, true)
 	s := Summarize("example.com/fx@v1.0.0", false, targets, jobs, rows, outs)
 
 	assert.Equal(t, 8, s.Targets)

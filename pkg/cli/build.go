@@ -2,66 +2,30 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"runtime"
-	"strconv"
-	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/portmatrix/portmatrix/pkg/build"
-	"github.com/portmatrix/portmatrix/pkg/fingerprint"
-	"github.com/portmatrix/portmatrix/pkg/plan"
+	"github.com/portmatrix/portmatrix/pkg/internal/plural"
+	"github.com/portmatrix/portmatrix/pkg/note"
+	"github.com/portmatrix/portmatrix/pkg/outcache"
+	"github.com/portmatrix/portmatrix/pkg/pipeline"
+	"github.com/portmatrix/portmatrix/pkg/progress"
 	"github.com/portmatrix/portmatrix/pkg/release"
-	"github.com/portmatrix/portmatrix/pkg/report"
 	"github.com/portmatrix/portmatrix/pkg/sched"
 	"github.com/portmatrix/portmatrix/pkg/shard"
-	"github.com/portmatrix/portmatrix/pkg/verify"
 )
 
 // DefaultJobs is the default number of builds at once. Measured on a
-// 2-core machine (README: Choosing -j), two builds at once beat one by
-// keeping the cores busy through each build's serial link step, and more
-// than two only added memory.
+// 2-core machine (docs/incremental.md: The pool), two builds at once beat
+// one by keeping the cores busy through each build's serial link step,
+// and more than two only added memory.
 func DefaultJobs() int {
-	n := runtime.NumCPU()
-	if n < 2 {
-		return 2
-	}
-	return n
-}
-
-// threadsAuto is --threads auto, as parseThreads returns it.
-const threadsAuto = -1
-
-// parseThreads reads --threads: auto (threadsAuto), 0 or a number.
-func parseThreads(flag string) (int, error) {
-	if flag == "auto" {
-		return threadsAuto, nil
-	}
-	n, err := strconv.Atoi(flag)
-	if err != nil || n < 0 {
-		return 0, usageErr("--threads %q: want auto, 0 or a positive number of threads per build", flag)
-	}
-	return n, nil
-}
-
-// threadsFor is the GOMAXPROCS of every build (build.Options.Threads) of a
-// plan of n builds, jobs at once: auto shares the cores among the builds
-// running at once (sched.Threads), unless GOMAXPROCS is already set in the
-// environment, which then wins; 0 sets nothing; N gives every build N.
-func threadsFor(policy, jobs, n int) int {
-	if policy != threadsAuto {
-		return policy
-	}
-	if os.Getenv("GOMAXPROCS") != "" {
-		return 0
-	}
-	cores := runtime.GOMAXPROCS(0) // the CPUs this process may use: affinity and cgroup limits
-	return sched.Threads(cores, jobs, n)
+	return max(runtime.NumCPU(), 2)
 }
 
 type buildOptions struct {
@@ -116,155 +80,108 @@ usage and manifest errors.`,
 	return cmd
 }
 
-func runBuild(ctx context.Context, o *buildOptions, stdio Stdio) error {
+// options turns the flags into the pipeline's options, checking them
+// before anything is loaded.
+func (o *buildOptions) options(stdio Stdio) (pipeline.Options, error) {
+	opt := pipeline.Options{Tool: "portmatrix " + Version, Jobs: o.jobs, FailFast: o.failFast, Timeout: o.timeout,
+		Smoke: o.smoke, Reproducible: o.reproducible, Force: o.force, Explain: o.explain}
 	if o.jobs < 1 {
-		return usageErr("--jobs must be at least 1 (got %d)", o.jobs)
+		return opt, usageErr("--jobs must be at least 1 (got %d)", o.jobs)
 	}
-	var spec *shard.Spec
 	if o.shard != "" {
 		s, err := shard.Parse(o.shard)
 		if err != nil {
-			return usageErr("--shard: %v", err)
+			return opt, usageErr("--shard: %v", err)
 		}
 		if o.jsonFile == "" || o.jsonFile == "-" {
-			return usageErr("--shard %s: give --json FILE; a shard's JSON report is what portmatrix merge combines", o.shard)
+			return opt, usageErr("--shard %s: give --json FILE; a shard's JSON report is what portmatrix merge combines", o.shard)
 		}
-		spec = &s
+		opt.Shard = &s
 	}
-	budget := sched.DefaultBudget()
+	opt.MaxMemory = sched.DefaultBudget()
 	if o.maxMemory != "auto" {
 		b, err := sched.ParseSize(o.maxMemory)
 		if err != nil {
-			return usageErr("--max-memory: %v", err)
+			return opt, usageErr("--max-memory: %v", err)
 		}
-		budget = b
+		opt.MaxMemory = b
 	}
-	threads, err := parseThreads(o.threads)
+	threads, err := sched.ParseThreads(o.threads)
+	if err != nil {
+		return opt, usageErr("%v", err)
+	}
+	opt.Threads = threads
+	prog, err := progress.New(o.progress, stdio.Err, isTerminal(stdio.Err))
+	if err != nil {
+		return opt, usageErr("%v", err)
+	}
+	opt.Observer = prog
+	cache, err := outcache.FromFlag(o.cache, stdio.getenv)
+	if err != nil {
+		fmt.Fprintf(stdio.Err, "warning: %v\n", err)
+	}
+	opt.Cache = cache
+	opt.Notify = func(n note.Note) {
+		if n.Level != note.Explain || o.explain {
+			fmt.Fprintln(stdio.Err, n)
+		}
+	}
+	for _, f := range []string{o.jsonFile, o.mdFile, o.junitFile, o.htmlFile, stdio.getenv("GITHUB_STEP_SUMMARY")} {
+		if f != "" && f != "-" {
+			if abs, err := filepath.Abs(f); err == nil {
+				opt.Exclude = append(opt.Exclude, abs)
+			}
+		}
+	}
+	return opt, nil
+}
+
+func runBuild(ctx context.Context, o *buildOptions, stdio Stdio) error {
+	opt, err := o.options(stdio)
 	if err != nil {
 		return err
 	}
-	prog, err := newProgress(o.progress, stdio)
-	if err != nil {
-		return err
-	}
-	// The fingerprint's `go env` query runs while the manifest is loaded
-	// and planned (which asks the go command twice itself).
-	fpEnv := make(chan map[string]string, 1)
-	go func() {
-		m, err := fingerprint.QueryGoEnv(ctx, goCommand(o.goBin, stdio), nil)
-		if err != nil {
-			m = nil // findUnchanged asks again and reports the error
-		}
-		fpEnv <- m
-	}()
 	ld, err := o.load(ctx, stdio)
 	if err != nil {
 		return err
 	}
-	jobs := ld.plan.Jobs
-	if spec != nil {
-		jobs = shard.Select(jobs, *spec)
-		fmt.Fprintf(stdio.Err, "portmatrix: shard %s: %s of %d\n", spec, plural(len(jobs), "job"), len(ld.plan.Jobs))
+	if opt.Shard != nil {
+		fmt.Fprintf(stdio.Err, "portmatrix: shard %s: %s of %d\n", opt.Shard, plural.Count(len(shard.Select(ld.Plan.Jobs, *opt.Shard)), "job"), len(ld.Plan.Jobs))
 	}
-	started := time.Now()
-	u := findUnchanged(ctx, o, ld, jobs, <-fpEnv, openCache(o.cache, stdio), stdio)
-	u.restore(ctx, jobs, max(o.jobs, 2), o.force, o.explain, stdio)
-	toBuild := u.split(jobs)
-	if err := preflight(ctx, toBuild, stdio); err != nil {
-		return err
-	}
-	if len(toBuild) > 0 {
-		prog.start(len(toBuild))
-	}
-	// Each binary is inspected as soon as it is built, while the other
-	// builds go on, so only the last one's inspection is left at the end.
-	verified := make([]verify.Outcome, len(toBuild))
-	var inspecting sync.WaitGroup
-	onDone := func(res build.Result) {
-		prog.jobDone(res)
-		if res.Status == build.StatusOK {
-			inspecting.Go(func() { verified[res.Job.Index] = verify.Binary(res.Job) })
+	if o.checksums != "none" {
+		opt.Checksums = o.checksums
+		if opt.Checksums == "" {
+			opt.Checksums = filepath.Join(ld.Plan.DistDir, release.ChecksumsFile)
 		}
 	}
-	built := build.Run(ctx, &build.GoRunner{}, toBuild, build.Options{
-		Jobs: o.jobs, FailFast: o.failFast, Timeout: o.timeout,
-		OnStart: prog.jobStarted, OnDone: onDone,
-		Cost: sched.Cost(toBuild, u.state), MaxMemory: budget, Memory: sched.Memory(u.state),
-		Threads: threadsFor(threads, o.jobs, len(toBuild)),
-	})
-	if len(toBuild) > 0 {
-		prog.finish()
-	}
-	inspecting.Wait()
-	u.storeBuilt(ctx, toBuild, built, verified, max(o.jobs, 2), stdio)
-	results, outcomes := u.merge(jobs, built, verified)
-	u.recordBuilds(jobs, results, outcomes)
-	runs := smokeRuns(ctx, o, jobs, results, outcomes, ld.goEnv)
-	rows := report.Collect(results, outcomes, runs)
-	for i := range rows {
-		_, rows[i].Cached = u.fresh[i]
-		_, rows[i].Restored = u.restored[i]
-	}
-	if o.reproducible {
-		if err := reproChecks(ctx, o, jobs, rows, stdio); err != nil {
-			return err
+	rep, err := pipeline.Build(ctx, ld, opt)
+	var pe *pipeline.PreflightError
+	if errors.As(err, &pe) {
+		for _, d := range pe.Broken {
+			fmt.Fprintln(stdio.Err, d.Detail())
 		}
+		return &exitError{code: ExitUsage, err: err}
 	}
-	err = release.Pack(ctx, jobs, rows, release.Options{DistDir: ld.plan.DistDir, ModTime: ld.archiveTime,
-		Reuse: u.reuseArchive, Packed: u.packed})
-	u.save(jobs, spec == nil && len(o.targets) == 0 && len(o.builds) == 0, stdio)
+	if rep == nil {
+		return &exitError{code: ExitFailed, err: err}
+	}
+	if werr := o.reportFlags.write(rep, stdio); werr != nil {
+		return werr
+	}
 	if err != nil {
 		return &exitError{code: ExitFailed, err: err}
 	}
-	rep := &report.Report{
-		SchemaVersion:  report.SchemaVersion,
-		Tool:           "portmatrix " + Version,
-		GoVersion:      ld.goEnv.Version,
-		Host:           ld.goEnv.Host(),
-		Manifest:       ld.plan.Manifest,
-		Started:        started.UTC().Truncate(time.Second),
-		DurationSec:    time.Since(started).Seconds(),
-		Jobs:           rows,
-		Version:        ld.stamp.Version,
-		Commit:         ld.stamp.Commit,
-		Date:           ld.stamp.Date,
-		ManifestSHA256: ld.manifestSHA256,
-		Plan:           jobIDs(ld.plan.Jobs),
-	}
-	if spec != nil {
-		rep.Shard = &report.Shard{Index: spec.Index, Count: spec.Count}
-	}
-	rep.Summary = report.Summarize(rep.Jobs)
-	if spec == nil && o.checksums != "none" {
-		path := o.checksums
-		if path == "" {
-			path = filepath.Join(ld.plan.DistDir, release.ChecksumsFile)
-		}
-		written, err := release.WriteChecksums(path, rows)
-		if err != nil {
-			return &exitError{code: ExitFailed, err: err}
-		}
-		if written {
-			rep.Checksums = path
-		}
-	}
+	return finish(ctx, rep.Failed(), stdio)
+}
 
-	if err := o.reportFlags.write(rep, stdio); err != nil {
-		return &exitError{code: ExitFailed, err: err}
-	}
+// finish is the exit of a command that wrote a report: a note when it was
+// interrupted, exit 1 when a row failed.
+func finish(ctx context.Context, failed bool, stdio Stdio) error {
 	if ctx.Err() != nil {
 		fmt.Fprintln(stdio.Err, "portmatrix: interrupted; the report shows what finished")
 	}
-	if rep.Failed() {
+	if failed {
 		return silent(ExitFailed)
 	}
 	return nil
-}
-
-func jobIDs(jobs []plan.Job) []string {
-	ids := make([]string, len(jobs))
-	for i, j := range jobs {
-		ids[i] = j.ID
-	}
-	return ids
 }

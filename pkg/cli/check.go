@@ -2,23 +2,19 @@ package cli
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
-	"slices"
 	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/portmatrix/portmatrix/pkg/build"
 	"github.com/portmatrix/portmatrix/pkg/check"
-	"github.com/portmatrix/portmatrix/pkg/inspect"
-	"github.com/portmatrix/portmatrix/pkg/plan"
-	"github.com/portmatrix/portmatrix/pkg/report"
+	"github.com/portmatrix/portmatrix/pkg/goenv"
+	"github.com/portmatrix/portmatrix/pkg/note"
+	"github.com/portmatrix/portmatrix/pkg/progress"
+	"github.com/portmatrix/portmatrix/pkg/sched"
 	"github.com/portmatrix/portmatrix/pkg/target"
 	"github.com/portmatrix/portmatrix/pkg/toolchain"
-	"github.com/portmatrix/portmatrix/pkg/verify"
 )
 
 type checkOptions struct {
@@ -61,7 +57,7 @@ errors and for a module that cannot be fetched or loaded.`,
 		},
 	}
 	fs := cmd.Flags()
-	fs.StringVar(&o.goBin, "go", "", "go command to use (default $GO, else go on PATH)")
+	registerGo(fs, &o.goBin)
 	fs.StringSliceVar(&o.targets, "targets", []string{"all"}, "targets to check (comma-separated patterns: goos/goarch[/level], globs, all, first-class, cgo)")
 	fs.BoolVar(&o.cgo, "cgo", false, "CGO_ENABLED=1 on every target that supports cgo, with the C toolchain portmatrix picks for it (default: pure Go)")
 	fs.IntVarP(&o.jobs, "jobs", "j", DefaultJobs(), "builds to run at once")
@@ -77,9 +73,9 @@ func runCheck(ctx context.Context, o *checkOptions, arg string, stdio Stdio) err
 	if o.jobs < 1 {
 		return usageErr("--jobs must be at least 1 (got %d)", o.jobs)
 	}
-	prog, err := newProgress(o.progress, stdio)
+	prog, err := progress.New(o.progress, stdio.Err, isTerminal(stdio.Err))
 	if err != nil {
-		return err
+		return usageErr("%v", err)
 	}
 	goBin := goCommand(o.goBin, stdio)
 	cwd, err := os.Getwd()
@@ -94,127 +90,38 @@ func runCheck(ctx context.Context, o *checkOptions, arg string, stdio Stdio) err
 	if err != nil {
 		return usageErr("%v", err)
 	}
-	goEnv, err := target.LoadGoEnv(ctx, goBin)
+	env, err := goenv.Query(ctx, goBin, nil)
 	if err != nil {
 		return usageErr("%v", err)
 	}
-	targets, err := expandTargets(table, o.targets)
+	targets, err := table.ExpandAll(o.targets)
 	if err != nil {
-		return err
+		return usageErr("--targets: %v", err)
 	}
-	say := func(format string, args ...any) {
-		if prog.mode != "none" {
-			fmt.Fprintf(stdio.Err, "portmatrix: "+format+"\n", args...)
-		}
-	}
-	if src.Published() {
-		say("downloading %s@%s through the module proxy (at most %s)", src.Module, src.Version, o.fetchTimeout)
-	}
-	started := time.Now()
-	ws, err := check.Open(ctx, src, check.OpenOptions{GoBin: goBin, Timeout: o.fetchTimeout})
-	if err != nil {
-		return usageErr("%v", err)
-	}
-	defer ws.Close()
-
-	host := target.Target{GOOS: goEnv.HostOS, GOARCH: goEnv.HostArc}
-	platforms := check.Platforms(targets, check.PlatformOptions{
-		Table: table, Cgo: o.cgo, WorkspaceEnv: ws.Env,
+	host := target.Target{GOOS: env.HostOS(), GOARCH: env.HostArch()}
+	opt := check.RunOptions{
+		GoBin: goBin, Table: table, GoEnv: env, Targets: targets, Cgo: o.cgo,
+		Jobs: o.jobs, Threads: sched.ThreadsAuto, EnvGOMAXPROCS: os.Getenv("GOMAXPROCS"),
+		Timeout: o.timeout, FetchTimeout: o.fetchTimeout, Dist: o.dist, Tool: "portmatrix " + Version,
+		Observer: prog,
 		SelectToolchain: func(n toolchain.Need) (toolchain.Toolchain, error) {
 			return toolchain.Select(n, host, toolchain.Overrides{}, exec.LookPath)
 		},
-	})
-	say("listing the packages of %s for %s", ws.Name, plural(len(targets), "target"))
-	pkgs, err := check.List(ctx, ws, platforms, check.ListOptions{GoBin: goBin, Jobs: o.jobs, Timeout: o.fetchTimeout})
+	}
+	if prog.Mode() != progress.None {
+		opt.Notify = func(n note.Note) { printNotes(stdio, []note.Note{n}) }
+	}
+	res, err := check.Run(ctx, src, opt)
 	if err != nil {
 		return usageErr("%v", err)
 	}
-	if !slices.ContainsFunc(pkgs, func(ps []check.Package) bool { return len(ps) > 0 }) && !slices.ContainsFunc(platforms, func(p check.Platform) bool { return p.Skip != nil }) {
-		which := "any of the " + plural(len(targets), "target")
-		if len(targets) == 1 {
-			which = targets[0].String()
-		}
-		return usageErr("%s: no package has Go files to build for %s", ws.Name, which)
-	}
-
-	outDir, logDir, keep := filepath.Join(ws.Temp, "out"), filepath.Join(ws.Temp, "logs"), o.dist != ""
-	if keep {
-		abs, err := filepath.Abs(o.dist)
-		if err != nil {
-			return usageErr("--dist: %v", err)
-		}
-		outDir, logDir = abs, filepath.Join(abs, filepath.FromSlash(plan.LogDir))
-	}
-	jobs := check.Jobs(platforms, pkgs, check.JobOptions{GoBin: goBin, Dir: ws.Dir, OutDir: outDir, LogDir: logDir})
-	planJobs := check.PlanJobs(jobs)
-
-	prog.start(len(planJobs))
-	results := build.Run(ctx, check.NewRunner(jobs, &build.GoRunner{}), planJobs, build.Options{
-		Jobs: o.jobs, Timeout: o.timeout, OnStart: prog.jobStarted, OnDone: prog.jobDone,
-		Threads: threadsFor(threadsAuto, o.jobs, len(planJobs)),
-	})
-	prog.finish()
-
-	outcomes := make([]verify.Outcome, len(results))
-	for i, res := range results {
-		switch {
-		case res.Status != build.StatusOK:
-		case jobs[i].Kind == check.KindBinary:
-			outcomes[i] = verify.Binary(res.Job)
-		default:
-			outcomes[i] = verify.Outcome{Info: &inspect.Info{}} // a compile check has no binary to read
-		}
-	}
-	rows := report.Collect(results, outcomes, nil)
-	outs := check.Annotate(rows, jobs, results, ws.ModCache, keep)
-	rep := &report.Report{
-		SchemaVersion: report.SchemaVersion,
-		Tool:          "portmatrix " + Version,
-		GoVersion:     goEnv.Version,
-		Host:          goEnv.Host(),
-		Manifest:      ws.Name,
-		Started:       started.UTC().Truncate(time.Second),
-		DurationSec:   time.Since(started).Seconds(),
-		Jobs:          rows,
-		Version:       ws.Version,
-	}
-	rep.Summary = report.Summarize(rep.Jobs)
-	if err := o.reportFlags.write(rep, stdio); err != nil {
-		return &exitError{code: ExitFailed, err: err}
+	if err := o.reportFlags.write(res.Report, stdio); err != nil {
+		return err
 	}
 	if o.jsonFile != "-" {
-		sum := check.Summarize(ws.Name, o.cgo, targets, jobs, rows, outs)
-		if err := check.WriteText(stdio.Out, sum); err != nil {
+		if err := check.WriteText(stdio.Out, res.Summary); err != nil {
 			return &exitError{code: ExitFailed, err: err}
 		}
 	}
-	if ctx.Err() != nil {
-		fmt.Fprintln(stdio.Err, "portmatrix: interrupted; the report shows what finished")
-	}
-	if rep.Failed() {
-		return silent(ExitFailed)
-	}
-	return nil
-}
-
-// expandTargets resolves --targets patterns into targets, without
-// duplicates, in table order (levels of an architecture in their order).
-func expandTargets(table *target.Table, patterns []string) ([]target.Target, error) {
-	var out []target.Target
-	for _, pat := range patterns {
-		ts, err := table.Expand(pat)
-		if err != nil {
-			return nil, usageErr("--targets: %v", err)
-		}
-		for _, t := range ts {
-			if !slices.Contains(out, t) {
-				out = append(out, t)
-			}
-		}
-	}
-	if len(out) == 0 {
-		return nil, usageErr("--targets: no targets")
-	}
-	target.Sort(out)
-	return out, nil
+	return finish(ctx, res.Report.Failed(), stdio)
 }

@@ -12,6 +12,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/portmatrix/portmatrix/pkg/internal/atomicfile"
+	"github.com/portmatrix/portmatrix/pkg/internal/plural"
 	"github.com/portmatrix/portmatrix/pkg/manifest"
 	"github.com/portmatrix/portmatrix/pkg/scaffold"
 )
@@ -75,17 +77,15 @@ func runInit(ctx context.Context, o *initOptions, stdio Stdio) error {
 	if err != nil {
 		return usageErr("%v", err)
 	}
-	err = writeFileAtomic(o.output, func(f *os.File) error {
-		if _, err := f.Write(data); err != nil {
-			return err
-		}
-		return f.Chmod(mode)
+	err = atomicfile.Write(o.output, mode, func(f *os.File) error {
+		_, err := f.Write(data)
+		return err
 	})
 	if err != nil {
 		return &exitError{code: ExitFailed, err: fmt.Errorf("writing %s: %w", o.output, err)}
 	}
 
-	fmt.Fprintf(stdio.Out, "found %s in module %s (%s):\n", plural(len(mod.Packages), "main package"), mod.Path, mod.Dir)
+	fmt.Fprintf(stdio.Out, "found %s in module %s (%s):\n", plural.Count(len(mod.Packages), "main package"), mod.Path, mod.Dir)
 	tw := tabwriter.NewWriter(stdio.Out, 0, 0, 2, ' ', 0)
 	for _, p := range mod.Packages {
 		fmt.Fprintf(tw, "  %s\t%s\n", p.Binary, p.ImportPath)
@@ -94,7 +94,7 @@ func runInit(ctx context.Context, o *initOptions, stdio Stdio) error {
 		return err
 	}
 	fmt.Fprintf(stdio.Out, "wrote %s: %s for the first-class targets, pure Go, expected static (dynamic on darwin and windows)\n",
-		o.output, plural(len(mod.Packages), "build"))
+		o.output, plural.Count(len(mod.Packages), "build"))
 	next := "portmatrix plan"
 	if o.output != manifest.DefaultFile {
 		next += " -f " + shellWord(o.output)
@@ -104,6 +104,7 @@ func runInit(ctx context.Context, o *initOptions, stdio Stdio) error {
 }
 
 // shellWord quotes s for a POSIX shell when it needs quoting.
+// TODO(merge): quoted.Shell once the one shell quoting lands.
 func shellWord(s string) string {
 	if s != "" && !strings.ContainsAny(s, " \t\n'\"\\$`&|;<>()[]*?#~!{}") {
 		return s

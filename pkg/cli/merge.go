@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"path/filepath"
 
@@ -62,13 +61,11 @@ func runMerge(ctx context.Context, o *mergeOptions, args []string, stdio Stdio) 
 	if err != nil {
 		return usageErr("%v", err)
 	}
-	entries := release.Entries(rep.Jobs)
-	distExists := false
-	if fi, err := os.Stat(o.dist); err == nil && fi.IsDir() {
-		distExists = true
-	}
+	entries := rep.ChecksumEntries()
+	fi, statErr := os.Stat(o.dist)
+	distExists := statErr == nil && fi.IsDir()
 	if distExists && !o.noVerify {
-		if err := verifyFiles(ctx, o.dist, entries); err != nil {
+		if err := merge.VerifyFiles(ctx, o.dist, entries); err != nil {
 			return &exitError{code: ExitFailed, err: err}
 		}
 	}
@@ -86,44 +83,7 @@ func runMerge(ctx context.Context, o *mergeOptions, args []string, stdio Stdio) 
 		rep.Checksums = path
 	}
 	if err := o.reportFlags.write(rep, stdio); err != nil {
-		return &exitError{code: ExitFailed, err: err}
+		return err
 	}
-	if rep.Failed() {
-		return silent(ExitFailed)
-	}
-	return nil
+	return finish(ctx, rep.Failed(), stdio)
 }
-
-// verifyFiles checks that every file the fragments list is in dist with the
-// hash its shard recorded, so that a lost or mixed-up artifact upload
-// fails the release instead of shipping.
-func verifyFiles(ctx context.Context, dist string, entries []checksum.Entry) error {
-	var bad []string
-	for _, e := range entries {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		sum, _, err := checksum.File(filepath.Join(dist, filepath.FromSlash(e.Name)))
-		switch {
-		case err != nil:
-			bad = append(bad, err.Error())
-		case sum != e.SHA256:
-			bad = append(bad, fmt.Sprintf("%s: sha256 %s, its shard built %s", e.Name, sum, e.SHA256))
-		}
-	}
-	if len(bad) == 0 {
-		return nil
-	}
-	msg := fmt.Sprintf("%s in %s do not match the fragments:", plural(len(bad), "file"), dist)
-	for i, b := range bad {
-		if i == maxListedFiles {
-			msg += fmt.Sprintf("\n  and %d more", len(bad)-i)
-			break
-		}
-		msg += "\n  " + b
-	}
-	return fmt.Errorf("%s", msg)
-}
-
-// maxListedFiles bounds the files one error lists.
-const maxListedFiles = 10

@@ -3,11 +3,11 @@ package cli
 import (
 	"context"
 	"encoding/json"
-	"fmt"
+	"io"
 
 	"github.com/spf13/cobra"
 
-	"github.com/portmatrix/portmatrix/pkg/plan"
+	"github.com/portmatrix/portmatrix/pkg/internal/plural"
 	"github.com/portmatrix/portmatrix/pkg/shard"
 )
 
@@ -43,96 +43,73 @@ ${{ matrix.shard }}); --shard i/n prints only that part of the plan.`,
 	return cmd
 }
 
-// matrixEntry is one element of a GitHub Actions strategy.matrix include.
-type matrixEntry struct {
-	Shard string  `json:"shard"` // "i/n", for build --shard
-	Index int     `json:"index"` // i, for artifact names
-	Count int     `json:"count"`
-	Jobs  int     `json:"jobs"`
-	Cost  float64 `json:"cost"` // the partition's cost estimate
-}
-
-func runPlan(ctx context.Context, o *planOptions, stdio Stdio) error {
+// check validates the flags' combination before anything is loaded.
+func (o *planOptions) check() (*shard.Spec, error) {
 	if o.json {
 		if o.format != "text" && o.format != "json" {
-			return usageErr("--json and --format %s contradict each other", o.format)
+			return nil, usageErr("--json and --format %s contradict each other", o.format)
 		}
 		o.format = "json"
 	}
 	switch o.format {
 	case "text", "json":
 		if o.shards != 0 {
-			return usageErr("--shards is for --format github-matrix; use --shard i/n to see one part")
+			return nil, usageErr("--shards is for --format github-matrix; use --shard i/n to see one part")
 		}
 	case "github-matrix":
 		if o.shards < 1 {
-			return usageErr("--format github-matrix needs --shards N (the number of CI machines)")
+			return nil, usageErr("--format github-matrix needs --shards N (the number of CI machines)")
 		}
 		if o.shard != "" {
-			return usageErr("--format github-matrix lists every shard; drop --shard")
+			return nil, usageErr("--format github-matrix lists every shard; drop --shard")
 		}
 	default:
-		return usageErr("--format %q: use text, json or github-matrix", o.format)
+		return nil, usageErr("--format %q: use text, json or github-matrix", o.format)
 	}
-	var spec *shard.Spec
-	if o.shard != "" {
-		s, err := shard.Parse(o.shard)
-		if err != nil {
-			return usageErr("--shard: %v", err)
-		}
-		spec = &s
+	if o.shard == "" {
+		return nil, nil
+	}
+	s, err := shard.Parse(o.shard)
+	if err != nil {
+		return nil, usageErr("--shard: %v", err)
+	}
+	return &s, nil
+}
+
+func runPlan(ctx context.Context, o *planOptions, stdio Stdio) error {
+	spec, err := o.check()
+	if err != nil {
+		return err
 	}
 	ld, err := o.load(ctx, stdio)
 	if err != nil {
 		return err
 	}
-	p := ld.plan
+	p := ld.Plan
 	if o.format == "github-matrix" {
 		if o.shards > len(p.Jobs) {
-			return usageErr("--shards %d is more than the plan's %s: some machines would build nothing", o.shards, plural(len(p.Jobs), "job"))
+			return usageErr("--shards %d is more than the plan's %s: some machines would build nothing", o.shards, plural.Count(len(p.Jobs), "job"))
 		}
-		var m struct {
-			Include []matrixEntry `json:"include"`
-		}
-		for _, part := range shard.Partition(p.Jobs, o.shards) {
-			m.Include = append(m.Include, matrixEntry{Shard: part.Spec.String(), Index: part.Spec.Index, Count: part.Spec.Count, Jobs: len(part.Jobs), Cost: part.Cost})
-		}
-		enc := json.NewEncoder(stdio.Out)
-		enc.SetEscapeHTML(false)
-		return enc.Encode(m)
+		return writeJSON(stdio.Out, shard.NewMatrix(p.Jobs, o.shards), false)
 	}
+	of := ""
 	if spec != nil {
 		sub := *p
 		sub.Jobs = shard.Select(p.Jobs, *spec)
-		p = &sub
+		p, of = &sub, spec.String()
 	}
 	if o.format == "json" {
-		enc := json.NewEncoder(stdio.Out)
-		enc.SetIndent("", "  ")
-		enc.SetEscapeHTML(false)
-		return enc.Encode(p)
+		return writeJSON(stdio.Out, p, true)
 	}
-	head := plural(len(p.Jobs), "job")
-	if spec != nil {
-		head = fmt.Sprintf("shard %s: %s of %d", spec, head, len(ld.plan.Jobs))
-	}
-	fmt.Fprintf(stdio.Out, "# %s: %s into %s\n", p.Manifest, head, p.DistDir)
-	for _, j := range p.Jobs {
-		fmt.Fprintf(stdio.Out, "\n# %s  expect=%s (%s)\n%s\n", j.ID, j.Expect.Linkage, j.Expect.Source, j.ShellLine())
-		if j.Archive != nil {
-			fmt.Fprintf(stdio.Out, "# archive: %s\n", archiveLine(j.Archive))
-		}
-	}
-	return nil
+	return p.WriteText(stdio.Out, of, len(ld.Plan.Jobs))
 }
 
-func archiveLine(a *plan.Archive) string {
-	s := a.Path
-	if a.Root != "" {
-		s += " (in " + a.Root + "/)"
+// writeJSON writes v as one JSON document, indented or on one line.
+func writeJSON(w io.Writer, v any, indent bool) error {
+	enc := json.NewEncoder(w)
+	if indent {
+		enc.SetIndent("", "  ")
 	}
-	for _, f := range a.Files {
-		s += " +" + f.Name
-	}
-	return s
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
 }

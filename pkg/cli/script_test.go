@@ -3,9 +3,11 @@ package cli
 import (
 	"context"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 
@@ -81,7 +83,10 @@ func TestScripts(t *testing.T) {
 			return nil
 		},
 		Condition: have,
-		Cmds:      map[string]func(*testscript.TestScript, bool, []string){"validate-report": validateReport},
+		Cmds: map[string]func(*testscript.TestScript, bool, []string){
+			"validate-report": validateReport,
+			"corrupt-cache":   corruptCache,
+		},
 	})
 }
 
@@ -100,6 +105,32 @@ func validateReport(ts *testscript.TestScript, neg bool, args []string) {
 			ts.Fatalf("%s is a valid report", f)
 		}
 	}
+}
+
+// corruptCache is the script command `corrupt-cache DIR`: it flips the
+// last byte of the first binary (by path) stored in the output cache DIR
+// (a file named by its 64-hex-digit input key),
+// keeping its size, as a disk error or an edit would.
+func corruptCache(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: corrupt-cache DIR")
+	}
+	var bins []string
+	err := filepath.WalkDir(ts.MkAbs(args[0]), func(p string, d fs.DirEntry, err error) error {
+		if err == nil && d.Type().IsRegular() && len(d.Name()) == 64 && !strings.Contains(d.Name(), ".") {
+			bins = append(bins, p)
+		}
+		return err
+	})
+	ts.Check(err)
+	if len(bins) == 0 {
+		ts.Fatalf("no binary in the output cache %s", args[0])
+	}
+	sort.Strings(bins)
+	data, err := os.ReadFile(bins[0])
+	ts.Check(err)
+	data[len(data)-1] ^= 0xff
+	ts.Check(os.WriteFile(bins[0], data, 0o644))
 }
 
 // have answers the condition [have:TOOL]: whether TOOL is on PATH. Scripts

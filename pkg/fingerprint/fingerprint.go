@@ -29,8 +29,8 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/portmatrix/portmatrix/pkg/goenv"
 	"github.com/portmatrix/portmatrix/pkg/plan"
-	"github.com/portmatrix/portmatrix/pkg/target"
 )
 
 // FormatVersion is hashed into every key; bump it whenever what a key covers
@@ -73,13 +73,13 @@ type Options struct {
 	// output cache), absolute: never hashed as part of a module, like the
 	// dist directory.
 	SkipDirs []string
-	// GoEnv, when set, is what QueryGoEnv answered for the same go command
+	// GoEnv, when set, is what goenv.Query answered for the same go command
 	// and environment: a caller that asked early, in parallel with other
 	// start-up work, saves NewGlobal a go command run (about 20 ms).
-	GoEnv map[string]string
+	GoEnv goenv.Env
 
 	// goEnv replaces `go env -json` in tests, so they can fake the toolchain.
-	goEnv func(ctx context.Context, goBin string, environ []string) (map[string]string, error)
+	goEnv func(ctx context.Context, goBin string, environ []string) (goenv.Env, error)
 }
 
 // Global is what every key of a run shares: the toolchain identity and the
@@ -92,7 +92,7 @@ type Global struct {
 	environ   []string
 	inherited map[string]string // last value wins, as exec.Cmd does
 	filtered  []string          // sorted KEY=VALUE that can change a build
-	goEnv     map[string]string // `go env -json` of the toolchain
+	goEnv     goenv.Env         // `go env -json` of the toolchain
 	userFile  map[string]string // the GOENV file (`go env -w`)
 	rootFile  map[string]string // GOROOT/go.env
 	identity  string            // the toolchain's identity, hashed into every key
@@ -157,7 +157,7 @@ func NewGlobal(ctx context.Context, goBin string, environ []string, opt Options)
 	}
 	query := opt.goEnv
 	if query == nil {
-		query = queryGoEnv
+		query = goenv.Query
 	}
 	if opt.GoEnv != nil {
 		g.goEnv = opt.GoEnv
@@ -188,12 +188,6 @@ func NewGlobal(ctx context.Context, goBin string, environ []string, opt Options)
 		}
 	}
 	return g, nil
-}
-
-// GoEnv is the toolchain's version and host, from the same `go env` query,
-// so the CLI need not ask the go command twice (target.LoadGoEnv).
-func (g *Global) GoEnv() target.GoEnv {
-	return target.GoEnv{Version: g.goEnv["GOVERSION"], HostOS: g.goEnv["GOHOSTOS"], HostArc: g.goEnv["GOHOSTARCH"]}
 }
 
 // Key is the input key of job: equal keys mean the go command would be given

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/portmatrix/portmatrix/pkg/goenv"
 	"github.com/portmatrix/portmatrix/pkg/internal/needtool"
 	"github.com/portmatrix/portmatrix/pkg/plan"
 )
@@ -252,13 +253,13 @@ func TestRealGo(t *testing.T) {
 	}
 	g, err := NewGlobal(context.Background(), "go", os.Environ(), Options{})
 	require.NoError(t, err)
-	assert.True(t, strings.HasPrefix(g.GoEnv().Version, "go"), g.GoEnv().Version)
-	assert.NotEmpty(t, g.GoEnv().Host())
+	assert.True(t, strings.HasPrefix(g.goEnv.Version(), "go"), g.goEnv.Version())
+	assert.NotEmpty(t, g.goEnv.Host())
 	assert.Contains(t, g.identity, "tool ")
 	assert.NotContains(t, g.identity, "absent", "the real GOROOT has every tool")
 }
 
-// TestRealGoPrefetched: answers from QueryGoEnv given as Options.GoEnv
+// TestRealGoPrefetched: answers from goenv.Query given as Options.GoEnv
 // make the same Global as NewGlobal's own query, without asking again.
 func TestRealGoPrefetched(t *testing.T) {
 	if testing.Short() {
@@ -268,17 +269,17 @@ func TestRealGoPrefetched(t *testing.T) {
 		t.Skip("no go command")
 	}
 	ctx := context.Background()
-	answers, err := QueryGoEnv(ctx, "", nil)
+	answers, err := goenv.Query(ctx, "", nil)
 	require.NoError(t, err)
 	asked, err := NewGlobal(ctx, "go", os.Environ(), Options{})
 	require.NoError(t, err)
 	given, err := NewGlobal(ctx, "go", os.Environ(), Options{GoEnv: answers,
-		goEnv: func(context.Context, string, []string) (map[string]string, error) {
+		goEnv: func(context.Context, string, []string) (goenv.Env, error) {
 			return nil, errors.New("asked although the answers were given")
 		}})
 	require.NoError(t, err)
 	assert.Equal(t, asked.identity, given.identity)
-	assert.Equal(t, asked.GoEnv(), given.GoEnv())
+	assert.Equal(t, asked.goEnv, given.goEnv)
 }
 
 // TestKeyModuleBelowRepository: with the module in a subdirectory of a git

@@ -1,74 +1,22 @@
 package fingerprint
 
 import (
-	"bytes"
-	"context"
-	"encoding/json"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
 
+	"github.com/portmatrix/portmatrix/pkg/goenv"
 	"github.com/portmatrix/portmatrix/pkg/plan"
 )
-
-// queryVars are asked of `go env -json`: the toolchain's identity and every
-// setting the go command reads that can change an output. Their effective
-// values include `go env -w` settings and GOROOT/go.env, which the inherited
-// environment alone does not show. GOGCCFLAGS is left out: it is costly and
-// holds a temporary directory that differs run to run.
-var queryVars = []string{
-	"GOVERSION", "GOROOT", "GOTOOLDIR", "GOENV", "GOHOSTOS", "GOHOSTARCH",
-	"GOOS", "GOARCH", "GO386", "GOAMD64", "GOARM", "GOARM64", "GOMIPS", "GOMIPS64",
-	"GOPPC64", "GORISCV64", "GOWASM", "GOEXPERIMENT", "GOFIPS140", "GODEBUG",
-	"GOFLAGS", "GOTOOLCHAIN", "GOWORK", "GO111MODULE", "GOPATH", "GOMODCACHE",
-	"GOCACHE", "GO_EXTLINK_ENABLED", "GCCGO", "CGO_ENABLED", "CC", "CXX", "FC",
-	"AR", "PKG_CONFIG", "CGO_CFLAGS", "CGO_CPPFLAGS", "CGO_CXXFLAGS", "CGO_FFLAGS",
-	"CGO_LDFLAGS",
-}
-
-// QueryGoEnv asks goBin ("go" when empty), with environ (os.Environ() when
-// nil), what NewGlobal asks it, for Options.GoEnv.
-func QueryGoEnv(ctx context.Context, goBin string, environ []string) (map[string]string, error) {
-	if goBin == "" {
-		goBin = "go"
-	}
-	if environ == nil {
-		environ = os.Environ()
-	}
-	return queryGoEnv(ctx, goBin, environ)
-}
-
-// queryGoEnv runs `go env -json` in the filesystem root, so no go.mod or
-// go.work of the caller's directory switches the toolchain or answers GOWORK:
-// what comes back is the toolchain the settings alone select.
-func queryGoEnv(ctx context.Context, goBin string, environ []string) (map[string]string, error) {
-	cmd := exec.CommandContext(ctx, goBin, append([]string{"env", "-json"}, queryVars...)...)
-	cmd.Env = environ
-	if wd, err := os.Getwd(); err == nil {
-		cmd.Dir = filepath.VolumeName(wd) + string(filepath.Separator)
-	}
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		return nil, fmt.Errorf("fingerprint: %s env: %w: %s", goBin, err, strings.TrimSpace(stderr.String()))
-	}
-	m := map[string]string{}
-	if err := json.Unmarshal(out, &m); err != nil {
-		return nil, fmt.Errorf("fingerprint: reading %s env -json: %w", goBin, err)
-	}
-	return m, nil
-}
 
 // loadIdentity fills g.identity: the go env answers, the go binary and the
 // compile/link/asm/cgo tools by path, size and mtime, and GOROOT's VERSION
 // and go.env and the user's go env file by content.
 func (g *Global) loadIdentity() error {
 	var b strings.Builder
-	for _, k := range queryVars {
+	for _, k := range goenv.Vars {
 		if k != "GOCACHE" { // asked only to skip it inside a module
 			fmt.Fprintf(&b, "%s=%q\n", k, g.goEnv[k])
 		}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/portmatrix/portmatrix/pkg/goenv"
 	"github.com/portmatrix/portmatrix/pkg/plan"
 )
 
@@ -88,7 +89,7 @@ func (f *fixture) global() *Global {
 	f.t.Helper()
 	opt := f.opt
 	opt.DistDir = f.dist
-	opt.goEnv = func(context.Context, string, []string) (map[string]string, error) {
+	opt.goEnv = func(context.Context, string, []string) (goenv.Env, error) {
 		return maps.Clone(f.goEnv), nil
 	}
 	g, err := NewGlobal(context.Background(), f.goBin, f.environ, opt)

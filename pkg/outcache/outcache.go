@@ -72,6 +72,24 @@ func DefaultDir(getenv func(string) string) (string, error) {
 	return filepath.Join(base, "portmatrix", "outputs"), nil
 }
 
+// FromFlag opens the cache a --cache flag names: a directory, Off, or ""
+// for DefaultDir. A cache that cannot be located is off, with an error to
+// show as a warning: the cache only ever saves work.
+func FromFlag(flag string, getenv func(string) string) (*Cache, error) {
+	switch flag {
+	case Off:
+		return Open(""), nil
+	case "":
+		dir, err := DefaultDir(getenv)
+		return Open(dir), err
+	}
+	dir, err := filepath.Abs(flag)
+	if err != nil {
+		return Open(""), fmt.Errorf("--cache %s: %w; the output cache is off", flag, err)
+	}
+	return Open(dir), nil
+}
+
 // userCacheDir is os.UserCacheDir, reading the environment through getenv
 // where it is the XDG layout (Linux and the BSDs); elsewhere (macOS,
 // Windows, Plan 9) it is os.UserCacheDir itself.

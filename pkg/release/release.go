@@ -2,10 +2,14 @@
 // the binaries: one deterministic archive per job that asks for one, and
 // the SHA256SUMS file over every binary and archive the run produced.
 //
-// It works on report rows, after the builds and the verification, so that
-// an archive is made only from a binary that was built in this run and a
-// checksum is listed only for a file this run wrote: a stale binary left in
-// the dist directory by an earlier run is never shipped by accident.
+// It works after the builds and the verification, on the hashes the
+// verification read, so that an archive is made only from a binary that
+// was built (or proved unchanged) in this run and a checksum is listed only
+// for such a file: a stale binary left in the dist directory by an earlier
+// run is never shipped by accident.
+//
+// It also resolves the release's stamp (version, commit, date) from flags,
+// SOURCE_DATE_EPOCH and git (stamp.go).
 package release
 
 import (
@@ -19,7 +23,6 @@ import (
 	"github.com/portmatrix/portmatrix/pkg/archive"
 	"github.com/portmatrix/portmatrix/pkg/checksum"
 	"github.com/portmatrix/portmatrix/pkg/plan"
-	"github.com/portmatrix/portmatrix/pkg/report"
 )
 
 // ChecksumsFile is the name of the checksum file in the dist directory.
@@ -27,8 +30,7 @@ const ChecksumsFile = "SHA256SUMS"
 
 // Options are the inputs to Pack besides the jobs.
 type Options struct {
-	// DistDir is the directory the rows' File and Archive.File are
-	// relative to.
+	// DistDir is the directory File and Artifact.File are relative to.
 	DistDir string
 	// ModTime is the one modification time of every archive entry; zero
 	// means the archive package's fixed default.
@@ -36,10 +38,28 @@ type Options struct {
 	// Reuse, when set, returns the archive a previous run packed for job id
 	// from the same inputs (key, from ArchiveKey), when the file is still
 	// as it was written; Pack then does not pack it again.
-	Reuse func(id, key string) (path, sha256 string, size int64, ok bool)
+	Reuse func(id, key string) (Artifact, bool)
 	// Packed, when set, is told about every archive of the run (packed or
 	// reused), so the caller can record it for Reuse.
-	Packed func(id, key, path, sha256 string, size int64)
+	Packed func(id, key string, a Artifact)
+}
+
+// Artifact is a file of the release besides a binary (an archive): Path on
+// disk, File relative to the dist directory with forward slashes, as
+// SHA256SUMS names it.
+type Artifact struct {
+	Path   string
+	File   string
+	SHA256 string
+	Size   int64
+}
+
+// Files is what a job ships: its binary, named relative to the dist
+// directory (File), and its archive when it asks for one. The zero value
+// (no File) is a job that shipped nothing: it did not build.
+type Files struct {
+	File    string
+	Archive *Artifact
 }
 
 // archiveFormatVersion is hashed into every ArchiveKey; bump it when the
@@ -62,93 +82,72 @@ func ArchiveKey(a *plan.Archive, binaryName, binarySHA256 string, modTime time.T
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
-// built reports whether a row has a binary from this run.
-func built(r report.Job) bool {
-	return (r.Status == report.StatusOK || r.Status == report.StatusViolated) && r.SHA256 != ""
-}
-
-// Pack fills File (the binary's path in the dist directory) on every built
-// row and makes the archive of every built job that asks for one, filling
-// the row's Archive. rows are indexed like jobs. It stops at the first
-// archive that cannot be written; the error names the job and the file.
-func Pack(ctx context.Context, jobs []plan.Job, rows []report.Job, opt Options) error {
-	for i := range rows {
-		if !built(rows[i]) {
+// Pack names the binary of every built job relative to the dist
+// directory and makes the archive of every built job that asks for one.
+// sums are the SHA-256 of each job's binary as it was verified, indexed
+// like jobs; "" marks a job that did not build in this run, which ships
+// nothing (a stale binary left in the dist directory by an earlier run is
+// never archived). It stops at the first archive that cannot be written;
+// the error names the job and the file.
+func Pack(ctx context.Context, jobs []plan.Job, sums []string, opt Options) ([]Files, error) {
+	out := make([]Files, len(jobs))
+	for i, j := range jobs {
+		if sums[i] == "" {
 			continue
 		}
-		rel, err := relSlash(opt.DistDir, jobs[i].Output)
+		rel, err := relSlash(opt.DistDir, j.Output)
 		if err != nil {
-			return fmt.Errorf("%s: %w", jobs[i].ID, err)
+			return out, fmt.Errorf("%s: %w", j.ID, err)
 		}
-		rows[i].File = rel
-		a := jobs[i].Archive
-		if a == nil {
+		out[i].File = rel
+		if j.Archive == nil {
 			continue
 		}
 		if err := ctx.Err(); err != nil {
-			return err
+			return out, err
 		}
-		arel, err := relSlash(opt.DistDir, a.Path)
+		a, err := pack(j, sums[i], opt)
 		if err != nil {
-			return fmt.Errorf("%s: %w", jobs[i].ID, err)
+			return out, fmt.Errorf("%s: archive: %w", j.ID, err)
 		}
-		key, err := ArchiveKey(a, filepath.Base(jobs[i].Output), rows[i].SHA256, opt.ModTime)
-		if err != nil {
-			return fmt.Errorf("%s: archive: %w", jobs[i].ID, err)
-		}
-		if opt.Reuse != nil {
-			if path, sum, size, ok := opt.Reuse(jobs[i].ID, key); ok && path == a.Path {
-				rows[i].Archive = &report.Artifact{File: arel, SHA256: sum, Size: size}
-				if opt.Packed != nil {
-					opt.Packed(jobs[i].ID, key, a.Path, sum, size)
-				}
-				continue
+		out[i].Archive = &a
+	}
+	return out, nil
+}
+
+// pack makes (or reuses) the archive of one built job.
+func pack(j plan.Job, sum string, opt Options) (Artifact, error) {
+	a := j.Archive
+	arel, err := relSlash(opt.DistDir, a.Path)
+	if err != nil {
+		return Artifact{}, err
+	}
+	key, err := ArchiveKey(a, filepath.Base(j.Output), sum, opt.ModTime)
+	if err != nil {
+		return Artifact{}, err
+	}
+	if opt.Reuse != nil {
+		if got, ok := opt.Reuse(j.ID, key); ok && got.Path == a.Path {
+			got.File = arel
+			if opt.Packed != nil {
+				opt.Packed(j.ID, key, got)
 			}
-		}
-		files := []archive.File{{Src: jobs[i].Output, Name: filepath.Base(jobs[i].Output), Mode: 0o755}}
-		for _, f := range a.Files {
-			files = append(files, archive.File{Src: f.Src, Name: f.Name, Mode: 0o644})
-		}
-		sum, size, err := archive.Write(a.Path, files, archive.Options{Format: a.Format, ModTime: opt.ModTime, Root: a.Root})
-		if err != nil {
-			return fmt.Errorf("%s: archive: %w", jobs[i].ID, err)
-		}
-		rows[i].Archive = &report.Artifact{File: arel, SHA256: sum, Size: size}
-		if opt.Packed != nil {
-			opt.Packed(jobs[i].ID, key, a.Path, sum, size)
+			return got, nil
 		}
 	}
-	return nil
-}
-
-// Entries lists the checksums of every built row's binary and archive,
-// named relative to the dist directory (sorted by checksum.Write).
-func Entries(rows []report.Job) []checksum.Entry {
-	var out []checksum.Entry
-	for _, r := range rows {
-		if !built(r) || r.File == "" {
-			continue
-		}
-		out = append(out, checksum.Entry{Name: r.File, SHA256: r.SHA256})
-		if r.Archive != nil {
-			out = append(out, checksum.Entry{Name: r.Archive.File, SHA256: r.Archive.SHA256})
-		}
+	files := []archive.File{{Src: j.Output, Name: filepath.Base(j.Output), Mode: 0o755}}
+	for _, f := range a.Files {
+		files = append(files, archive.File{Src: f.Src, Name: f.Name, Mode: 0o644})
 	}
-	return out
-}
-
-// WriteChecksums writes the SHA256SUMS of rows to path. Names are relative
-// to the dist directory, so `cd dist && sha256sum -c SHA256SUMS` checks
-// them. It writes nothing and returns false when no row has a file.
-func WriteChecksums(path string, rows []report.Job) (bool, error) {
-	entries := Entries(rows)
-	if len(entries) == 0 {
-		return false, nil
+	asum, size, err := archive.Write(a.Path, files, archive.Options{Format: a.Format, ModTime: opt.ModTime, Root: a.Root})
+	if err != nil {
+		return Artifact{}, err
 	}
-	if err := checksum.WriteFile(path, entries); err != nil {
-		return false, err
+	got := Artifact{Path: a.Path, File: arel, SHA256: asum, Size: size}
+	if opt.Packed != nil {
+		opt.Packed(j.ID, key, got)
 	}
-	return true, nil
+	return got, nil
 }
 
 func relSlash(base, path string) (string, error) {

@@ -9,9 +9,11 @@
 package report
 
 import (
+	"encoding/json"
 	"fmt"
 	"time"
 
+	"github.com/portmatrix/portmatrix/pkg/checksum"
 	"github.com/portmatrix/portmatrix/pkg/smoke"
 )
 
@@ -158,9 +160,6 @@ type Job struct {
 	// import path of a binary's main package, or the pattern of the
 	// packages a compile check covers; empty for manifest builds.
 	Package string `json:"package,omitempty"`
-	// OK is Status == "ok" as a boolean, so consumers of the JSON need not
-	// know every status to ask whether a row succeeded.
-	OK bool `json:"ok"`
 
 	// What the verifier read beyond linkage (docs/linkage.md).
 	Libc           string   `json:"libc,omitempty"`          // glibc, musl, bionic, libSystem, msvcrt, ucrt, libc
@@ -199,6 +198,41 @@ type Job struct {
 	// Runs is the smoke run of the binary (--smoke or smoke: in the
 	// manifest); nil when it was not run.
 	Runs *smoke.Result `json:"runs,omitempty"`
+}
+
+// OK says the job succeeded: Status is "ok". The JSON has it as "ok",
+// derived from the status when written and checked against it when read,
+// so consumers need not know every status to ask whether a row succeeded,
+// and it can never disagree with the status.
+func (j Job) OK() bool { return j.Status == StatusOK }
+
+// jobJSON is Job as written: every field, plus "ok".
+type jobJSON struct {
+	jobFields
+	OK *bool `json:"ok"`
+}
+
+// jobFields is Job without its methods, so encoding it does not recurse.
+type jobFields Job
+
+// MarshalJSON writes the job with "ok" derived from its status.
+func (j Job) MarshalJSON() ([]byte, error) {
+	ok := j.OK()
+	return json.Marshal(jobJSON{jobFields: jobFields(j), OK: &ok})
+}
+
+// UnmarshalJSON reads a job; an "ok" that contradicts "status" is an
+// error (a hand-edited or corrupt report).
+func (j *Job) UnmarshalJSON(data []byte) error {
+	var v jobJSON
+	if err := json.Unmarshal(data, &v); err != nil {
+		return err
+	}
+	*j = Job(v.jobFields)
+	if v.OK != nil && *v.OK != j.OK() {
+		return fmt.Errorf("job %s: \"ok\": %v contradicts \"status\": %q", j.ID, *v.OK, j.Status)
+	}
+	return nil
 }
 
 // Linkage values counted by Summarize; they match the strings the inspector
@@ -248,6 +282,23 @@ func Summarize(jobs []Job) Summary {
 		}
 	}
 	return s
+}
+
+// ChecksumEntries lists the SHA256SUMS lines of the report: every
+// shipped binary (a row with a File: built, or proved unchanged, and
+// verified) and its archive, named relative to the dist directory.
+func (r *Report) ChecksumEntries() []checksum.Entry {
+	var out []checksum.Entry
+	for _, j := range r.Jobs {
+		if !built(j.Status) || j.File == "" || j.SHA256 == "" {
+			continue
+		}
+		out = append(out, checksum.Entry{Name: j.File, SHA256: j.SHA256})
+		if j.Archive != nil {
+			out = append(out, checksum.Entry{Name: j.Archive.File, SHA256: j.Archive.SHA256})
+		}
+	}
+	return out
 }
 
 // Failed reports whether any job is not ok (violated, failed, cancelled,

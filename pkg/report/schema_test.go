@@ -63,7 +63,16 @@ func jsonFields(t reflect.Type, problems *[]string) map[string]jsonField {
 		}
 		out[name] = jsonField{goName: f.Name, typ: f.Type, omitEmpty: slices.Contains(strings.Split(opts, ","), "omitempty")}
 	}
+	for name, f := range derivedFields[t] {
+		out[name] = f
+	}
 	return out
+}
+
+// derivedFields are written by a type's MarshalJSON besides its fields:
+// a job's "ok", derived from its status.
+var derivedFields = map[reflect.Type]map[string]jsonField{
+	reflect.TypeOf(Job{}): {"ok": {goName: "OK()", typ: reflect.TypeOf(true)}},
 }
 
 var timeType = reflect.TypeOf(time.Time{})
@@ -269,7 +278,7 @@ func fullReport() *Report {
 		Needed: []string{"libc.so.6", "libfoo.so.1"}, Expect: "static",
 		Violations: []string{"asked for static; got dynamic"}, Size: 1_234_567, DurationSec: 3.5, GOMAXPROCS: 1,
 		Error: "does not start", LogTail: []string{"# runtime/cgo", "warning"}, LogFile: "/work/dist/.portmatrix/logs/app_linux_arm_v7_cgo.log",
-		Package: "example.com/app/cmd/app", OK: false,
+		Package: "example.com/app/cmd/app",
 		Libc: "glibc", MaxGlibc: "2.34", GlibcSymbols: []string{"__libc_start_main"}, SystemLibsOnly: true,
 		ThirdParty: []string{"libfoo.so.1"}, MinOS: "6.1", Stripped: true, PIE: true,
 		SHA256:   "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
@@ -384,6 +393,8 @@ func TestReportSchemaRejects(t *testing.T) {
 		{"needed missing", func(d map[string]any) { delete(job(d), "needed") }, "'needed'"},
 		{"needed null", func(d map[string]any) { job(d)["needed"] = nil }, "/jobs/0/needed"},
 		{"ok missing", func(d map[string]any) { delete(job(d), "ok") }, "'ok'"},
+		{"ok with status violated", func(d map[string]any) { job(d)["ok"] = true }, "/jobs/0/ok"},
+		{"not ok with status ok", func(d map[string]any) { job(d)["status"] = "ok"; job(d)["ok"] = false }, "/jobs/0/ok"},
 		{"unknown job field", func(d map[string]any) { job(d)["linkage_mode"] = "x" }, "'linkage_mode'"},
 		{"unknown report field", func(d map[string]any) { d["host_os"] = "linux" }, "'host_os'"},
 		{"size as a string", func(d map[string]any) { job(d)["size"] = "12" }, "/jobs/0/size"},

@@ -183,3 +183,28 @@ func Partition(jobs []plan.Job, n int) []Part {
 func Select(jobs []plan.Job, s Spec) []plan.Job {
 	return Partition(jobs, s.Count)[s.Index-1].Jobs
 }
+
+// MatrixEntry is one element of a GitHub Actions strategy.matrix include:
+// one shard.
+type MatrixEntry struct {
+	Shard string  `json:"shard"` // "i/n", for build --shard
+	Index int     `json:"index"` // i, for artifact names
+	Count int     `json:"count"`
+	Jobs  int     `json:"jobs"`
+	Cost  float64 `json:"cost"` // the partition's cost estimate
+}
+
+// Matrix is a GitHub Actions strategy.matrix that builds a plan on n
+// machines: `plan --format github-matrix --shards n`.
+type Matrix struct {
+	Include []MatrixEntry `json:"include"`
+}
+
+// NewMatrix partitions jobs into n parts (Partition) and describes them.
+func NewMatrix(jobs []plan.Job, n int) Matrix {
+	var m Matrix
+	for _, part := range Partition(jobs, n) {
+		m.Include = append(m.Include, MatrixEntry{Shard: part.Spec.String(), Index: part.Spec.Index, Count: part.Spec.Count, Jobs: len(part.Jobs), Cost: part.Cost})
+	}
+	return m
+}

@@ -24,6 +24,10 @@ type Runner struct {
 	// Env is the environment of the programs run (os.Environ() when nil);
 	// wine runs also get WINEDEBUG and WINEPREFIX unless Env sets them.
 	Env []string
+	// GOROOT is the root of the Go toolchain that built the binaries, where
+	// js/wasm binaries find wasm_exec.js (package goenv asks it once per
+	// run). When empty, the go command on PATH is asked.
+	GOROOT string
 
 	// exists and goroot replace the file system and `go env GOROOT` in tests.
 	exists func(string) bool
@@ -62,6 +66,9 @@ func (r *Runner) exist(path string) bool {
 func (r *Runner) goRoot() string {
 	if r.goroot != nil {
 		return r.goroot()
+	}
+	if r.GOROOT != "" {
+		return r.GOROOT
 	}
 	goBin, ok := r.look("go")
 	if !ok {

@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os/exec"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 
@@ -216,4 +218,27 @@ func quoteJoin(ss []string) string {
 		q[i] = fmt.Sprintf("%q", s)
 	}
 	return strings.Join(q, ", ")
+}
+
+// ExpandAll resolves several patterns (Expand) into targets without
+// duplicates, sorted (Sort). It is an error when a pattern is bad or none
+// is given.
+func (t *Table) ExpandAll(patterns []string) ([]Target, error) {
+	var out []Target
+	for _, pat := range patterns {
+		ts, err := t.Expand(pat)
+		if err != nil {
+			return nil, err
+		}
+		for _, tg := range ts {
+			if !slices.Contains(out, tg) {
+				out = append(out, tg)
+			}
+		}
+	}
+	if len(out) == 0 {
+		return nil, errors.New("no targets")
+	}
+	Sort(out)
+	return out, nil
 }

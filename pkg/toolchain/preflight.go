@@ -62,7 +62,7 @@ func Preflight(ctx context.Context, reqs []ProbeRequest) []Probe {
 	var order []string
 	merged := map[string]*ProbeRequest{}
 	for _, r := range reqs {
-		k := probeKey(r.Toolchain)
+		k := r.Toolchain.Key()
 		if m, ok := merged[k]; ok {
 			m.Static = m.Static || r.Static
 			continue
@@ -87,7 +87,10 @@ func Preflight(ctx context.Context, reqs []ProbeRequest) []Probe {
 	return probes
 }
 
-func probeKey(t Toolchain) string {
+// Key identifies a toolchain as the go command runs it: the same CC,
+// CGO_CFLAGS and CGO_LDFLAGS compile and link the same way, so one probe
+// serves every job that uses them.
+func (t Toolchain) Key() string {
 	return strings.Join(t.CC, "\x00") + "\x01" + t.CgoCFLAGS + "\x01" + t.CgoLDFLAGS
 }
 

@@ -1,0 +1,134 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/spf13/pflag"
+
+	"github.com/portmatrix/portmatrix/pkg/manifest"
+	"github.com/portmatrix/portmatrix/pkg/note"
+	"github.com/portmatrix/portmatrix/pkg/pipeline"
+	"github.com/portmatrix/portmatrix/pkg/release"
+	"github.com/portmatrix/portmatrix/pkg/report"
+)
+
+// planFlags are the flags shared by every command that reads a manifest.
+type planFlags struct {
+	file    string
+	goBin   string
+	dist    string
+	targets []string
+	builds  []string
+	version string
+	commit  string
+	date    string
+}
+
+func (f *planFlags) register(fs *pflag.FlagSet) {
+	fs.StringVarP(&f.file, "file", "f", manifest.DefaultFile, "manifest to read")
+	registerGo(fs, &f.goBin)
+	fs.StringVar(&f.dist, "dist", "", "output directory (default the manifest's dist, else dist/ beside it)")
+	fs.StringSliceVar(&f.targets, "targets", nil, "only jobs whose target matches one of these patterns (comma-separated; globs and sets allowed)")
+	fs.StringSliceVar(&f.builds, "build", nil, "only these build ids (comma-separated)")
+	fs.StringVar(&f.version, "app-version", "", "value of {{.Version}} in templates (default from git describe --tags --always --dirty, else \"dev\")")
+	fs.StringVar(&f.commit, "commit", "", "value of {{.Commit}} in templates (default git HEAD, else \"none\")")
+	fs.StringVar(&f.date, "date", "", "value of {{.Date}} in templates, RFC 3339 (default SOURCE_DATE_EPOCH, else the commit time, else now)")
+}
+
+func registerGo(fs *pflag.FlagSet, goBin *string) {
+	fs.StringVar(goBin, "go", "", "go command to use (default $GO, else go on PATH)")
+}
+
+// goCommand picks the go command: --go, then $GO, then "go".
+func goCommand(flag string, stdio Stdio) string {
+	if flag != "" {
+		return flag
+	}
+	if g := stdio.getenv("GO"); g != "" {
+		return g
+	}
+	return "go"
+}
+
+// loadOptions are the pipeline's load options from the flags.
+func (f *planFlags) loadOptions(stdio Stdio) pipeline.LoadOptions {
+	return pipeline.LoadOptions{
+		File: f.file, GoBin: goCommand(f.goBin, stdio), Dist: f.dist, Targets: f.targets, Builds: f.builds,
+		Stamp: release.StampOptions{Version: f.version, Commit: f.commit, Date: f.date, SourceDateEpoch: stdio.getenv("SOURCE_DATE_EPOCH")},
+	}
+}
+
+// load reads, validates and plans the manifest; problems are printed (all
+// of them, with positions) and become ExitUsage, as does a go command that
+// cannot be asked.
+func (f *planFlags) load(ctx context.Context, stdio Stdio) (*pipeline.Loaded, error) {
+	ld, err := pipeline.Load(ctx, f.loadOptions(stdio))
+	if err != nil {
+		return nil, loadErr(stdio, err)
+	}
+	printNotes(stdio, ld.Notes)
+	return ld, nil
+}
+
+// loadErr prints a manifest's problems and makes any load error a usage
+// error.
+func loadErr(stdio Stdio, err error) error {
+	var pe *pipeline.ProblemsError
+	if errors.As(err, &pe) {
+		for _, p := range pe.Problems {
+			fmt.Fprintln(stdio.Err, p.Error())
+		}
+	}
+	return &exitError{code: ExitUsage, err: err}
+}
+
+func printNotes(stdio Stdio, notes []note.Note) {
+	for _, n := range notes {
+		fmt.Fprintln(stdio.Err, n)
+	}
+}
+
+// reportFlags are the report files build, check and merge can write
+// besides the table on stdout.
+type reportFlags struct {
+	jsonFile  string
+	mdFile    string
+	junitFile string
+	htmlFile  string
+	noColor   bool
+}
+
+func (f *reportFlags) register(fs *pflag.FlagSet) {
+	fs.StringVar(&f.jsonFile, "json", "", "also write the report as JSON to this file (- for stdout instead of the table)")
+	fs.StringVar(&f.mdFile, "markdown", "", "also write the report as Markdown (summary, OS × arch grid, details) to this file; appended to $GITHUB_STEP_SUMMARY when that is set")
+	fs.StringVar(&f.junitFile, "junit", "", "also write the report as JUnit XML (one test case per job) to this file")
+	fs.StringVar(&f.htmlFile, "html", "", "also write the report as one self-contained HTML page to this file")
+	fs.BoolVar(&f.noColor, "no-color", false, "no colour in the table (also when NO_COLOR is set)")
+}
+
+// files are the report files asked for, and $GITHUB_STEP_SUMMARY.
+func (f *reportFlags) files(stdio Stdio) report.Files {
+	return report.Files{JSON: f.jsonFile, Markdown: f.mdFile, JUnit: f.junitFile, HTML: f.htmlFile,
+		StepSummary: stdio.getenv("GITHUB_STEP_SUMMARY")}
+}
+
+// write renders rep to stdout (the table, or JSON with --json -) and to
+// every report file asked for.
+func (f *reportFlags) write(rep *report.Report, stdio Stdio) error {
+	var err error
+	if f.jsonFile == "-" {
+		err = report.WriteJSON(stdio.Out, rep)
+	} else {
+		color := isTerminal(stdio.Out) && !f.noColor && stdio.getenv("NO_COLOR") == ""
+		err = report.WriteTable(stdio.Out, rep, report.TableOptions{Color: color, Width: terminalWidth(stdio.Out)})
+	}
+	if err == nil {
+		err = f.files(stdio).Write(rep)
+	}
+	if err != nil {
+		return &exitError{code: ExitFailed, err: err}
+	}
+	return nil
+}

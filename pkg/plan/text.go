@@ -1,0 +1,46 @@
+package plan
+
+import (
+	"fmt"
+	"io"
+
+	"github.com/portmatrix/portmatrix/pkg/internal/plural"
+)
+
+// WriteText writes the plan as `portmatrix plan` prints it: a header, then
+// per job a comment line (id, expectation and where it was set), the shell
+// line that runs it, and its archive. shardOf, when not empty, says the
+// jobs are one part of a plan of total jobs ("2/4").
+func (p *Plan) WriteText(w io.Writer, shardOf string, total int) error {
+	head := plural.Count(len(p.Jobs), "job")
+	if shardOf != "" {
+		head = fmt.Sprintf("shard %s: %s of %d", shardOf, head, total)
+	}
+	if _, err := fmt.Fprintf(w, "# %s: %s into %s\n", p.Manifest, head, p.DistDir); err != nil {
+		return err
+	}
+	for _, j := range p.Jobs {
+		if _, err := fmt.Fprintf(w, "\n# %s  expect=%s (%s)\n%s\n", j.ID, j.Expect.Linkage, j.Expect.Source, j.ShellLine()); err != nil {
+			return err
+		}
+		if j.Archive != nil {
+			if _, err := fmt.Fprintf(w, "# archive: %s\n", j.Archive.line()); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// line is the archive in one line: its path, top directory and extra
+// files.
+func (a *Archive) line() string {
+	s := a.Path
+	if a.Root != "" {
+		s += " (in " + a.Root + "/)"
+	}
+	for _, f := range a.Files {
+		s += " +" + f.Name
+	}
+	return s
+}
