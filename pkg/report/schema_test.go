@@ -279,7 +279,7 @@ func fullReport() *Report {
 		Violations: []string{"asked for static; got dynamic"}, Size: 1_234_567, DurationSec: 3.5, GOMAXPROCS: 1,
 		Error: "does not start", LogTail: []string{"# runtime/cgo", "warning"}, LogFile: "/work/dist/.portmatrix/logs/app_linux_arm_v7_cgo.log",
 		Package: "example.com/app/cmd/app",
-		Libc: "glibc", MaxGlibc: "2.34", GlibcSymbols: []string{"__libc_start_main"}, SystemLibsOnly: true,
+		Libc:    "glibc", MaxGlibc: "2.34", GlibcSymbols: []string{"__libc_start_main"}, SystemLibsOnly: true,
 		ThirdParty: []string{"libfoo.so.1"}, MinOS: "6.1", Stripped: true, PIE: true,
 		SHA256:   "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
 		Cached:   true,
