@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/portmatrix/portmatrix/pkg/internal/atomicfile"
 	"github.com/portmatrix/portmatrix/pkg/internal/procgroup"
 	"github.com/portmatrix/portmatrix/pkg/plan"
 )
@@ -82,21 +83,12 @@ func (g *GoRunner) RunStats(ctx context.Context, job plan.Job) (st Stats, err er
 	if len(job.Argv) <= plan.OutputArg || job.Argv[plan.OutputArg-1] != "-o" {
 		return st, fmt.Errorf("build %s: argv has no -o at index %d", job.ID, plan.OutputArg-1)
 	}
-	outDir := filepath.Dir(job.Output)
-	if err := os.MkdirAll(outDir, 0o755); err != nil {
-		return st, fmt.Errorf("build %s: %w", job.ID, err)
-	}
-	tmp, err := os.CreateTemp(outDir, "."+filepath.Base(job.Output)+".portmatrix-*")
+	tmp, err := atomicfile.Create(job.Output, 0o600)
 	if err != nil {
 		return st, fmt.Errorf("build %s: %w", job.ID, err)
 	}
-	tmpName := tmp.Name()
-	tmp.Close()
-	defer func() {
-		if err != nil {
-			os.Remove(tmpName)
-		}
-	}()
+	defer tmp.Abort()
+	tmp.Close() // go build writes (replaces) it by name
 
 	logf, err := openLog(job)
 	if err != nil {
@@ -107,7 +99,7 @@ func (g *GoRunner) RunStats(ctx context.Context, job plan.Job) (st Stats, err er
 	out := io.MultiWriter(logf, tail)
 
 	argv := append([]string(nil), job.Argv...)
-	argv[plan.OutputArg] = tmpName
+	argv[plan.OutputArg] = tmp.Name()
 	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
 	cmd.Dir = job.Dir
 	env := g.Env
@@ -135,7 +127,9 @@ func (g *GoRunner) RunStats(ctx context.Context, job plan.Job) (st Stats, err er
 		}
 		return st, &BuildError{Job: job, Args: job.Argv, Tail: tail.lines(), Log: job.Log, Err: runErr}
 	}
-	if err := os.Rename(tmpName, job.Output); err != nil {
+	// Not synced, like go build's own -o: a binary a crash left torn fails
+	// the state file's size and SHA-256 check and is built again.
+	if err := tmp.CommitNoSync(); err != nil {
 		return st, fmt.Errorf("build %s: putting the binary in place: %w", job.ID, err)
 	}
 	return st, nil
