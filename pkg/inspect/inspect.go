@@ -18,9 +18,7 @@ package inspect
 
 import (
 	"bytes"
-	"crypto/sha256"
 	"encoding/binary"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -30,6 +28,8 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+
+	"github.com/portmatrix/portmatrix/pkg/internal/filehash"
 )
 
 // Format names a binary container format, so reports can say what kind of
@@ -257,15 +257,14 @@ func finish(info *Info) {
 	}
 }
 
-// fileSHA256 hashes size bytes of r by streaming them through a fixed
-// buffer, so a large file is never held in memory.
+// fileSHA256 hashes size bytes of r with filehash, portmatrix's one file
+// hasher, so Info.SHA256 is the checksum every other part computes.
 func fileSHA256(r io.ReaderAt, size int64) (string, error) {
-	h := sha256.New()
-	n, err := io.Copy(h, io.NewSectionReader(r, 0, size))
+	sum, n, err := filehash.Reader(io.NewSectionReader(r, 0, size))
 	if err != nil || n != size {
 		return "", atOffset("hashing", n, truncated(err))
 	}
-	return hex.EncodeToString(h.Sum(nil)), nil
+	return sum, nil
 }
 
 // binaryFile is what each format implements: one small type per format,

@@ -35,6 +35,7 @@ import (
 	"time"
 
 	"github.com/portmatrix/portmatrix/pkg/internal/atomicfile"
+	"github.com/portmatrix/portmatrix/pkg/internal/filehash"
 )
 
 // EnvVar names the environment variable that sets the cache directory, or
@@ -195,12 +196,12 @@ func (c *Cache) Restore(key, dst string) (Meta, error) {
 		return Meta{}, err
 	}
 	defer tmp.Abort()
-	h := sha256.New()
+	h := filehash.New()
 	n, err := io.Copy(tmp, io.TeeReader(src, h))
 	if err != nil {
 		return Meta{}, fmt.Errorf("restoring %s from %s: %w", dst, c.binPath(key), err)
 	}
-	if sum := hex.EncodeToString(h.Sum(nil)); n != m.Size || sum != m.SHA256 {
+	if sum := h.Sum(); n != m.Size || sum != m.SHA256 {
 		c.remove(key)
 		return Meta{}, fmt.Errorf("%w: entry %s has SHA-256 %s, recorded %s; removed", ErrMiss, key, sum, m.SHA256)
 	}

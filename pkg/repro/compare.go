@@ -2,17 +2,16 @@ package repro
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"hash"
 	"io"
 	"io/fs"
 	"os"
 	"strconv"
 	"strings"
 	"unicode"
+
+	"github.com/portmatrix/portmatrix/pkg/internal/filehash"
 )
 
 // File is one side of a comparison.
@@ -168,7 +167,7 @@ const scanChunk = 1 << 20
 // differing offset and decides BuildIDOnly. It reports whether the files
 // are the same.
 func (d *Difference) scan(fa, fb *os.File, la, lb *layout) (bool, error) {
-	ha, hb := sha256.New(), sha256.New()
+	ha, hb := filehash.New(), filehash.New()
 	bufA, bufB := make([]byte, scanChunk), make([]byte, scanChunk)
 	d.Offset = -1
 	d.BuildIDOnly = true
@@ -211,8 +210,8 @@ func (d *Difference) scan(fa, fb *os.File, la, lb *layout) (bool, error) {
 			break
 		}
 	}
-	d.A.Size, d.A.SHA256 = sizeAndSum(fa, ha)
-	d.B.Size, d.B.SHA256 = sizeAndSum(fb, hb)
+	d.A.Size, d.A.SHA256 = ha.Size(), ha.Sum()
+	d.B.Size, d.B.SHA256 = hb.Size(), hb.Sum()
 	if d.Offset < 0 {
 		d.BuildIDOnly = false
 		return d.A.SHA256 == d.B.SHA256, nil
@@ -225,11 +224,6 @@ func readErr(path string, off int64, err error) error {
 		return nil
 	}
 	return fileErr(path, fmt.Errorf("reading at offset %#x: %w", off, err))
-}
-
-func sizeAndSum(f *os.File, h hash.Hash) (int64, string) {
-	size, _ := f.Seek(0, io.SeekCurrent)
-	return size, hex.EncodeToString(h.Sum(nil))
 }
 
 // diffSections compares sections by name: those in both files whose bytes
