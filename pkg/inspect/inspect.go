@@ -14,6 +14,10 @@
 // The structure follows Go's own debug/buildinfo: the first bytes pick the
 // format, one small unexported type per format does the work, and every
 // error is wrapped exactly once with the name of the file.
+//
+// ReadLayout (layout.go) maps where the parts of a binary lie in its file
+// (headers, load commands, sections, the Go build ID), so that comparing two
+// builds (package repro) needs no parser of its own.
 package inspect
 
 import (
