@@ -9,6 +9,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/portmatrix/portmatrix/pkg/internal/plural"
 	"github.com/portmatrix/portmatrix/pkg/report"
 	"github.com/portmatrix/portmatrix/pkg/target"
 )
@@ -291,7 +292,7 @@ func WriteText(w io.Writer, s Summary) error {
 	var b bytes.Buffer
 	what := []string{"no main package"}
 	if len(s.Mains) > 0 {
-		what[0] = plural(len(s.Mains), "main package")
+		what[0] = plural.Count(len(s.Mains), "main package")
 	}
 	if s.Library != "" {
 		what = append(what, "library "+s.Library)
@@ -300,11 +301,11 @@ func WriteText(w io.Writer, s Summary) error {
 	if s.Cgo {
 		mode = "cgo where supported (CGO_ENABLED=1)"
 	}
-	fmt.Fprintf(&b, "\ncheck %s: %s · %s · %s\n\n", s.Name, strings.Join(what, ", "), plural(s.Targets, "target"), mode)
+	fmt.Fprintf(&b, "\ncheck %s: %s · %s · %s\n\n", s.Name, strings.Join(what, ", "), plural.Count(s.Targets, "target"), mode)
 	writeGrid(&b, s)
 	fmt.Fprintf(&b, "%s\n", Legend)
 	if len(s.Groups) > 0 {
-		fmt.Fprintf(&b, "\nfailures by first error (%s):\n", plural(s.Failing, "target"))
+		fmt.Fprintf(&b, "\nfailures by first error (%s):\n", plural.Count(s.Failing, "target"))
 		for _, g := range s.Groups {
 			fmt.Fprintf(&b, "  %s\n", g)
 		}
@@ -334,11 +335,4 @@ func writeGrid(b *bytes.Buffer, s Summary) {
 		}
 		cells(goos, row)
 	}
-}
-
-func plural(n int, word string) string {
-	if n == 1 {
-		return "1 " + word
-	}
-	return fmt.Sprintf("%d %ss", n, word)
 }

@@ -381,14 +381,6 @@ func clampOff(u uint64) int64 {
 	return int64(u)
 }
 
-// plural renders "1 DLL" / "2 DLLs" for linkage rules.
-func plural(n int, word string) string {
-	if n == 1 {
-		return "1 " + word
-	}
-	return fmt.Sprintf("%d %ss", n, word)
-}
-
 // cstring returns b up to its first NUL byte.
 func cstring(b []byte) string {
 	if i := bytes.IndexByte(b, 0); i >= 0 {

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/portmatrix/portmatrix/pkg/internal/plural"
 )
 
 // peArch maps PE machine types to GOARCH.
@@ -132,7 +134,7 @@ func peLinkage(characteristics uint16, ndlls int) (Linkage, string) {
 	case characteristics&pe.IMAGE_FILE_DLL != 0:
 		return LinkageShared, "IMAGE_FILE_DLL characteristic set"
 	case ndlls > 0:
-		return LinkageDynamic, "PE imports " + plural(ndlls, "DLL")
+		return LinkageDynamic, "PE imports " + plural.Count(ndlls, "DLL")
 	}
 	return LinkageStatic, "PE imports no DLLs"
 }

@@ -18,6 +18,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/portmatrix/portmatrix/pkg/internal/plural"
 	"github.com/portmatrix/portmatrix/pkg/report"
 )
 
@@ -112,10 +113,10 @@ func Merge(frags []Fragment) (*report.Report, error) {
 	}
 	if len(extra) > 0 {
 		sort.Strings(extra)
-		return nil, fmt.Errorf("%s not in the plan of the fragments: %s", plural(len(extra), "job"), list(extra))
+		return nil, fmt.Errorf("%s not in the plan of the fragments: %s", plural.Count(len(extra), "job"), list(extra))
 	}
 	if len(missing) > 0 {
-		return nil, fmt.Errorf("%s of the plan missing from the fragments (a shard not merged?): %s", plural(len(missing), "job"), list(missing))
+		return nil, fmt.Errorf("%s of the plan missing from the fragments (a shard not merged?): %s", plural.Count(len(missing), "job"), list(missing))
 	}
 
 	out := *r0
@@ -195,11 +196,4 @@ func list(ids []string) string {
 		return strings.Join(ids, ", ")
 	}
 	return strings.Join(ids[:maxListed], ", ") + fmt.Sprintf(" and %d more", len(ids)-maxListed)
-}
-
-func plural(n int, word string) string {
-	if n == 1 {
-		return "1 " + word
-	}
-	return fmt.Sprintf("%d %ss", n, word)
 }
