@@ -5,6 +5,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/portmatrix/portmatrix/pkg/repro"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -26,7 +27,7 @@ func showcaseJobs() []Job {
 				File:   "app_1.2.3_linux_amd64.tar.gz",
 				SHA256: "60303ae22b998861bce3b28f33eec1be758a213c86c93c076dbe9f558c11c752", Size: 1_048_576,
 			},
-			Reproducible: ReproYes,
+			Reproducible: repro.VerdictYes,
 		},
 		{
 			ID: "app/linux/amd64/cgo", Build: "app", Target: "linux/amd64", GOOS: "linux", GOARCH: "amd64",
@@ -35,14 +36,14 @@ func showcaseJobs() []Job {
 			Needed: []string{"libc.so.6", "libfoo.so.1"}, ThirdParty: []string{"libfoo.so.1"}, Expect: "dynamic",
 			Size: 2_404_000, DurationSec: 3.01, PIE: true,
 			Libc: "glibc", MaxGlibc: "2.34", GlibcSymbols: []string{"__libc_start_main@GLIBC_2.34", "pthread_create@GLIBC_2.34"},
-			Reproducible: ReproNo,
+			Reproducible: repro.VerdictNo,
 			ReproDetails: []string{"build setting -ldflags differs", "section .note.go.buildid differs at offset 0x1000"},
 		},
 		{
 			ID: "app/linux/amd64/v3/default", Build: "app", Target: "linux/amd64/v3", GOOS: "linux", GOARCH: "amd64",
 			Level: "v3", Variant: "default", Status: StatusOK, Output: "dist/app/linux_amd64_v3_default/app",
 			Format: "elf", Linkage: "static", Expect: "static", Size: 2_300_000, DurationSec: 1.5,
-			Reproducible: ReproYes,
+			Reproducible: repro.VerdictYes,
 		},
 		{
 			ID: "app/linux/arm64/default", Build: "app", Target: "linux/arm64", GOOS: "linux", GOARCH: "arm64",
@@ -72,7 +73,7 @@ func showcaseJobs() []Job {
 			ID: "app/windows/amd64/default", Build: "app", Target: "windows/amd64", GOOS: "windows", GOARCH: "amd64",
 			Variant: "default", Status: StatusOK, Output: "dist/app/windows_amd64_default/app.exe", Format: "pe",
 			Linkage: "dynamic", Needed: []string{"kernel32.dll"}, Expect: "any", Size: 2_500_000, DurationSec: 2.2,
-			MinOS: "6.1", Reproducible: ReproError, ReproDetails: []string{"second build: exit status 1"},
+			MinOS: "6.1", Reproducible: repro.VerdictError, ReproDetails: []string{"second build: exit status 1"},
 		},
 		{
 			ID: "app/windows/arm64/default", Build: "app", Target: "windows/arm64", GOOS: "windows", GOARCH: "arm64",

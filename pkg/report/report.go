@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/portmatrix/portmatrix/pkg/repro"
 	"github.com/portmatrix/portmatrix/pkg/smoke"
 )
 
@@ -92,11 +93,14 @@ type Artifact struct {
 	Size   int64  `json:"size"`
 }
 
-// Reproducibility verdicts of a job checked with --reproducible.
+// The reproducibility verdicts of a job checked with --reproducible are
+// repro's (repro.VerdictYes, VerdictNo, VerdictError): Job.Reproducible
+// holds one of them. These names are the same constants, kept for pkg/cli
+// until it moves to the pipeline; new code uses repro's.
 const (
-	ReproYes   = "yes"   // a second, independent build gave the same bytes
-	ReproNo    = "no"    // it did not; ReproDetails says where they differ
-	ReproError = "error" // the second build could not be made
+	ReproYes   = repro.VerdictYes
+	ReproNo    = repro.VerdictNo
+	ReproError = repro.VerdictError
 )
 
 // Summary holds the counts of a run, so that consumers of the JSON document
@@ -189,10 +193,10 @@ type Job struct {
 	File string `json:"file,omitempty"`
 	// Archive is the job's release archive, when the build asks for one.
 	Archive *Artifact `json:"archive,omitempty"`
-	// Reproducible is "yes", "no" or "error" when --reproducible checked
-	// the job, "" otherwise; ReproDetails explains a "no" or an "error"
-	// (build settings, sections and the first offset that differ, and the
-	// flags that would fix it).
+	// Reproducible is "yes", "no" or "error" (repro.VerdictYes, VerdictNo,
+	// VerdictError) when --reproducible checked the job, "" otherwise;
+	// ReproDetails explains a "no" or an "error" (build settings, sections
+	// and the first offset that differ, and the flags that would fix it).
 	Reproducible string   `json:"reproducible,omitempty"`
 	ReproDetails []string `json:"reproducible_details,omitempty"`
 
