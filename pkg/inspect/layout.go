@@ -3,7 +3,6 @@ package inspect
 import (
 	"debug/elf"
 	"debug/macho"
-	"debug/pe"
 	"encoding/binary"
 	"fmt"
 	"io"
@@ -207,14 +206,9 @@ var loadCommandNames = map[uint32]string{
 }
 
 func (x *machoFile) regions(l *Layout) error {
-	if err := x.checkHeader(); err != nil {
-		return err
-	}
-	// The symbol table is not a region: the view spares decoding it.
-	view, _, _ := machoHideSymbols(x.r, x.size)
-	f, err := macho.NewFile(view)
+	f, _, _, err := x.open() // the symbol table is not a region: not decoded
 	if err != nil {
-		return malformed("Mach-O", err)
+		return err
 	}
 	hdrSize := int64(28)
 	if f.Magic == macho.Magic64 {
@@ -257,16 +251,9 @@ func (x *machoFile) regions(l *Layout) error {
 }
 
 func (x *peFile) regions(l *Layout) error {
-	// The symbol table is one region: the view spares decoding it.
-	view, _, long, _ := peHideSymbols(x.r, x.size)
-	f, err := pe.NewFile(view)
+	f, _, err := x.open() // the symbol table is one region: not decoded
 	if err != nil {
-		return malformed("PE", err)
-	}
-	for i, name := range long {
-		if i < len(f.Sections) {
-			f.Sections[i].Name = name
-		}
+		return err
 	}
 	dos, err := readAt(x.r, x.size, 0, 0x40)
 	if err != nil {

@@ -87,9 +87,7 @@ func TestCreateModeFollowsUmask(t *testing.T) {
 // TestCommitClosed: a writer that fills the file by name (go build -o)
 // closes the handle first; Commit still syncs and renames it.
 func TestCommitClosed(t *testing.T) {
-	dir := t.TempDir()
-	path := filepath.Join(dir, "app")
-	require.NoError(t, os.WriteFile(path, []byte("previous"), 0o644))
+	path := previous(t)
 	f, err := Create(path, 0o600)
 	require.NoError(t, err)
 	defer f.Abort()
@@ -101,10 +99,16 @@ func TestCommitClosed(t *testing.T) {
 	assert.Equal(t, "by name", string(data))
 }
 
-func TestAbort(t *testing.T) {
-	dir := t.TempDir()
-	path := filepath.Join(dir, "app")
+// previous is the path of a file "app" holding "previous", alone in a new
+// directory.
+func previous(t *testing.T) string {
+	path := filepath.Join(t.TempDir(), "app")
 	require.NoError(t, os.WriteFile(path, []byte("previous"), 0o644))
+	return path
+}
+
+func TestAbort(t *testing.T) {
+	path := previous(t)
 	f, err := Create(path, 0o600)
 	require.NoError(t, err)
 	_, err = f.WriteString("half")
@@ -114,7 +118,7 @@ func TestAbort(t *testing.T) {
 	data, err := os.ReadFile(path)
 	require.NoError(t, err)
 	assert.Equal(t, "previous", string(data))
-	entries, err := os.ReadDir(dir)
+	entries, err := os.ReadDir(filepath.Dir(path))
 	require.NoError(t, err)
 	assert.Len(t, entries, 1, "no temporary file left behind")
 }
