@@ -48,6 +48,10 @@ func TestPlanProblems(t *testing.T) {
 			`for windows/amd64/default: output path "../windows_amd64/app.exe" escapes the dist directory`,
 			`for windows/arm64/default: output path "../windows_arm64/app.exe" escapes the dist directory`,
 		}},
+		{name: "extldflags-unquotable", contains: []string{
+			`13:21: builds[app].variants[rpath].extldflags: cannot pass ["-Wl,-rpath,'/opt/my lib'"] through -ldflags: argument`,
+			"contains both single and double quotes and cannot be quoted",
+		}},
 		{name: "missing-dir", contains: []string{"4:10: builds[app].dir: module directory $DIR/nope does not exist"}},
 		{name: "no-jobs", contains: []string{"the plan has no jobs (check targets, excludes and --targets)"}},
 		{name: "no-jobs-filtered", manifest: "filters", targets: []string{"darwin/*"}, contains: []string{"the plan has no jobs"}},

@@ -18,6 +18,7 @@ import (
 	"github.com/portmatrix/portmatrix/pkg/inspect"
 	"github.com/portmatrix/portmatrix/pkg/internal/reportschema"
 	"github.com/portmatrix/portmatrix/pkg/manifest"
+	"github.com/portmatrix/portmatrix/pkg/repro"
 	"github.com/portmatrix/portmatrix/pkg/smoke"
 )
 
@@ -252,7 +253,7 @@ func TestReportSchemaMatchesGoTypes(t *testing.T) {
 			inspect.LinkageShared, inspect.LinkageUnknown),
 		"jobs[].expect":       manifest.ExpectValues,
 		"jobs[].linkmode":     manifest.LinkmodeValues,
-		"jobs[].reproducible": {ReproYes, ReproNo, ReproError},
+		"jobs[].reproducible": {repro.VerdictYes, repro.VerdictNo, repro.VerdictError},
 		"jobs[].runs.status":  strs(smoke.StatusOK, smoke.StatusFailed, smoke.StatusNotRunnable),
 	}
 	for path, values := range want {
@@ -287,7 +288,7 @@ func fullReport() *Report {
 		File:     "app/linux_arm_v7/cgo/app",
 		Archive: &Artifact{File: "app_1.2.3_linux_arm_v7_cgo.tar.gz",
 			SHA256: "60303ae22b998861bce3b28f33eec1be758a213c86c93c076dbe9f558c11c752", Size: 654_321},
-		Reproducible: ReproNo, ReproDetails: []string{"section .go.buildinfo differs", "use -trimpath"},
+		Reproducible: repro.VerdictNo, ReproDetails: []string{"section .go.buildinfo differs", "use -trimpath"},
 		Runs: &smoke.Result{Status: smoke.StatusFailed, How: "qemu-arm -L /usr/arm-linux-gnueabihf",
 			Command: []string{"qemu-arm", "-L", "/usr/arm-linux-gnueabihf", "app", "--version"}, ExitCode: 2,
 			Output: []string{"app: bad flag"}, Why: "exit status 2", Duration: time.Second},
