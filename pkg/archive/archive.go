@@ -41,8 +41,6 @@ package archive
 
 import (
 	"bufio"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -53,6 +51,7 @@ import (
 	"time"
 
 	"github.com/portmatrix/portmatrix/pkg/internal/atomicfile"
+	"github.com/portmatrix/portmatrix/pkg/internal/filehash"
 	"github.com/portmatrix/portmatrix/pkg/internal/relname"
 )
 
@@ -272,32 +271,19 @@ func copySource(w io.Writer, e entry) error {
 
 // writeAtomic runs write on a temporary file beside path, then renames it
 // to path (mode 0644); on failure the temporary file is removed and path is
-// untouched. It returns the SHA-256 and size of what write wrote.
+// untouched. It returns the SHA-256 and size of what write wrote, hashed as
+// it went by.
 func writeAtomic(path string, write func(io.Writer) error) (sum string, size int64, err error) {
-	h := sha256.New()
-	var n int64
+	h := filehash.New()
 	err = atomicfile.Write(path, 0o644, func(f *os.File) error {
 		bw := bufio.NewWriterSize(f, 256<<10)
-		cw := &countWriter{w: io.MultiWriter(bw, h)}
-		if err := write(cw); err != nil {
+		if err := write(io.MultiWriter(bw, h)); err != nil {
 			return err
 		}
-		n = cw.n
 		return bw.Flush()
 	})
 	if err != nil {
 		return "", 0, err
 	}
-	return hex.EncodeToString(h.Sum(nil)), n, nil
-}
-
-type countWriter struct {
-	w io.Writer
-	n int64
-}
-
-func (c *countWriter) Write(p []byte) (int, error) {
-	n, err := c.w.Write(p)
-	c.n += int64(n)
-	return n, err
+	return h.Sum(), h.Size(), nil
 }

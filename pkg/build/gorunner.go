@@ -8,9 +8,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
+	"github.com/portmatrix/portmatrix/pkg/internal/atomicfile"
 	"github.com/portmatrix/portmatrix/pkg/internal/procgroup"
 	"github.com/portmatrix/portmatrix/pkg/plan"
 )
@@ -60,6 +62,10 @@ func lastUseful(tail []string) string {
 // its output written to a temporary file beside the final one and renamed
 // into place only on success, so a failed or cancelled build never destroys
 // a previous good binary.
+//
+// A job with no Output and no -o in its argv (a compile check, `go build
+// PKG…`, which writes nothing) is run the same way, logged in the same
+// format and failing with the same BuildError, with nothing to rename.
 type GoRunner struct {
 	// Env is the environment jobs inherit (os.Environ() when nil); each
 	// job's own Env is applied on top.
@@ -78,36 +84,50 @@ func (g *GoRunner) Run(ctx context.Context, job plan.Job) error {
 }
 
 // RunStats builds one job and reports the peak memory of its process tree.
-func (g *GoRunner) RunStats(ctx context.Context, job plan.Job) (st Stats, err error) {
-	if len(job.Argv) <= plan.OutputArg || job.Argv[plan.OutputArg-1] != "-o" {
-		return st, fmt.Errorf("build %s: argv has no -o at index %d", job.ID, plan.OutputArg-1)
+func (g *GoRunner) RunStats(ctx context.Context, job plan.Job) (Stats, error) {
+	hasO := len(job.Argv) > plan.OutputArg && job.Argv[plan.OutputArg-1] == "-o"
+	switch {
+	case len(job.Argv) == 0:
+		return Stats{}, fmt.Errorf("build %s: empty argv", job.ID)
+	case job.Output == "" && hasO:
+		return Stats{}, fmt.Errorf("build %s: argv writes -o %s but the job has no Output", job.ID, job.Argv[plan.OutputArg])
+	case job.Output == "":
+		return g.run(ctx, job, job.Argv)
+	case !hasO:
+		return Stats{}, fmt.Errorf("build %s: argv has no -o at index %d", job.ID, plan.OutputArg-1)
 	}
-	outDir := filepath.Dir(job.Output)
-	if err := os.MkdirAll(outDir, 0o755); err != nil {
-		return st, fmt.Errorf("build %s: %w", job.ID, err)
-	}
-	tmp, err := os.CreateTemp(outDir, "."+filepath.Base(job.Output)+".portmatrix-*")
+	tmp, err := atomicfile.Create(job.Output, 0o600)
 	if err != nil {
-		return st, fmt.Errorf("build %s: %w", job.ID, err)
+		return Stats{}, fmt.Errorf("build %s: %w", job.ID, err)
 	}
-	tmpName := tmp.Name()
-	tmp.Close()
-	defer func() {
-		if err != nil {
-			os.Remove(tmpName)
-		}
-	}()
+	defer tmp.Abort()
+	tmp.Close() // go build writes (replaces) it by name
+	argv := slices.Clone(job.Argv)
+	argv[plan.OutputArg] = tmp.Name()
+	st, err := g.run(ctx, job, argv)
+	if err != nil {
+		return st, err
+	}
+	// Not synced, like go build's own -o: a binary a crash left torn fails
+	// the state file's size and SHA-256 check and is built again.
+	if err := tmp.CommitNoSync(); err != nil {
+		return st, fmt.Errorf("build %s: putting the binary in place: %w", job.ID, err)
+	}
+	return st, nil
+}
 
+// run runs argv (job.Argv, or it writing to a temporary output) with the
+// job's directory and environment, its output in the job's log and in the
+// tail a BuildError keeps.
+func (g *GoRunner) run(ctx context.Context, job plan.Job, argv []string) (st Stats, err error) {
 	logf, err := openLog(job)
 	if err != nil {
 		return st, err
 	}
 	defer logf.Close()
 	tail := &tailWriter{max: TailLines}
-	out := io.MultiWriter(logf, tail)
+	out := io.MultiWriter(logf, tail) // one writer: one pipe, output in order
 
-	argv := append([]string(nil), job.Argv...)
-	argv[plan.OutputArg] = tmpName
 	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
 	cmd.Dir = job.Dir
 	env := g.Env
@@ -134,9 +154,6 @@ func (g *GoRunner) RunStats(ctx context.Context, job plan.Job) (st Stats, err er
 			runErr = fmt.Errorf("%w (%v)", ctx.Err(), runErr)
 		}
 		return st, &BuildError{Job: job, Args: job.Argv, Tail: tail.lines(), Log: job.Log, Err: runErr}
-	}
-	if err := os.Rename(tmpName, job.Output); err != nil {
-		return st, fmt.Errorf("build %s: putting the binary in place: %w", job.ID, err)
 	}
 	return st, nil
 }

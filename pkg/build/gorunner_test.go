@@ -150,8 +150,57 @@ func isZombie(pid int) bool {
 }
 
 func TestGoRunnerBadArgv(t *testing.T) {
-	err := (&GoRunner{}).Run(context.Background(), plan.Job{ID: "x", Argv: []string{"go", "build"}})
-	assert.ErrorContains(t, err, "argv has no -o")
+	tests := []struct {
+		name string
+		job  plan.Job
+		want string
+	}{
+		{"an output but no -o", plan.Job{ID: "x", Argv: []string{"go", "build"}, Output: "/o/x"}, "argv has no -o at index 2"},
+		{"-o but no output", plan.Job{ID: "x", Argv: []string{"go", "build", "-o", "/o/x", "."}}, "argv writes -o /o/x but the job has no Output"},
+		{"no argv", plan.Job{ID: "x"}, "empty argv"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			assert.ErrorContains(t, (&GoRunner{}).Run(context.Background(), tt.job), tt.want)
+		})
+	}
+}
+
+// TestGoRunnerNoOutput: a job with no Output and no -o (a compile check)
+// runs in the same log format and fails with the same BuildError, and
+// nothing is written beside anything.
+func TestGoRunnerNoOutput(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("runs sh")
+	}
+	dir := t.TempDir()
+	log := filepath.Join(dir, "logs", "lib.log")
+	job := plan.Job{ID: "lib/linux/amd64/default", Dir: dir, Log: log, Env: []string{"WHO=check"},
+		Argv: []string{"sh", "-c", "echo \"# $WHO\"; for i in $(seq 30); do echo line $i >&2; done; echo 'term/t.go:1:2: undefined: x' >&2; exit 1"}}
+	err := (&GoRunner{}).Run(context.Background(), job)
+	var be *BuildError
+	require.ErrorAs(t, err, &be)
+	assert.Len(t, be.Tail, TailLines)
+	assert.Equal(t, "term/t.go:1:2: undefined: x", be.Tail[TailLines-1])
+	assert.Equal(t, log, be.Log)
+	assert.Equal(t, job.Argv, be.Args)
+	assert.Contains(t, err.Error(), "undefined: x")
+	data, rerr := os.ReadFile(log)
+	require.NoError(t, rerr)
+	assert.True(t, strings.HasPrefix(string(data), "# job: lib/linux/amd64/default\n# dir: "+dir+"\n# cd "+dir+" && WHO=check sh -c "), "%s", data)
+	assert.Contains(t, string(data), "\n# check\nline 1\n")
+	assert.Contains(t, string(data), "\n# exit: exit status 1 after ")
+	entries, rerr := os.ReadDir(dir)
+	require.NoError(t, rerr)
+	assert.Len(t, entries, 1, "only the log directory: nothing written, nothing renamed")
+
+	ok := plan.Job{ID: "ok", Dir: dir, Argv: []string{"sh", "-c", "echo fine"}}
+	require.NoError(t, (&GoRunner{}).Run(context.Background(), ok), "no log: output discarded")
+
+	cancelled, cancel := context.WithCancel(context.Background())
+	cancel()
+	err = (&GoRunner{}).Run(cancelled, plan.Job{ID: "x", Dir: dir, Argv: []string{"sleep", "5"}})
+	assert.ErrorIs(t, err, context.Canceled)
 }
 
 func TestTailWriter(t *testing.T) {

@@ -11,8 +11,9 @@
 // The package is pure where it can be: Platforms and Jobs compute the job
 // list from values, FirstError and Summarize work on text and report rows.
 // Open (source.go) and List (list.go) run the go command, Runner
-// (runner.go) runs the compile checks and Annotate (annotate.go) reads the
-// build logs.
+// (runner.go) hands every job that can run to build.GoRunner (compile
+// checks in its no-output mode) and Annotate (annotate.go) reads the build
+// logs.
 package check
 
 import (

@@ -96,7 +96,7 @@ func TestIntegrationLocalFixture(t *testing.T) {
 	defer ws.Close()
 
 	s, rows := run(t, ws, []string{"linux/amd64", "plan9/386", "plan9/amd64", "windows/amd64"})
-	assert.Equal(t, map[string]string{"linux/amd64": "S", "plan9/386": "✗", "plan9/amd64": "✗", "windows/amd64": "D"}, s.Marks)
+	assert.Equal(t, map[string]string{"linux/amd64": "S", "plan9/386": "✗", "plan9/amd64": "✗", "windows/amd64": "D"}, s.Grid.Marks())
 	require.Len(t, s.Groups, 1)
 	assert.Equal(t, "plan9/*: undefined: winsize in example.com/fx/term (term/term.go:4:26)", s.Groups[0].String())
 	assert.Equal(t, "./... builds on 2 of 4 platforms; 1 static, 1 dynamic", s.Line())
@@ -126,7 +126,7 @@ func TestIntegrationLocalFixture(t *testing.T) {
 		require.NoError(t, err)
 		defer ws.Close()
 		s, rows := run(t, ws, []string{"js/wasm", "linux/amd64", "wasip1/wasm"})
-		assert.Equal(t, map[string]string{"js/wasm": "✓", "linux/amd64": "∅", "wasip1/wasm": "✓"}, s.Marks)
+		assert.Equal(t, map[string]string{"js/wasm": "✓", "linux/amd64": "∅", "wasip1/wasm": "✓"}, s.Grid.Marks())
 		assert.Equal(t, "linux/amd64: build constraints exclude all Go files in every package", s.Groups[0].String())
 		assert.Less(t, rows[1].DurationSec, 0.5, "nothing was compiled: go list said so")
 	})
@@ -139,7 +139,7 @@ func TestIntegrationPublishedModules(t *testing.T) {
 		assert.Equal(t, "golang.org/x/term@v0.48.0", ws.Name)
 		assert.Equal(t, filepath.Join(ws.Temp, "src"), ws.Dir)
 		s, rows := run(t, ws, []string{"linux/amd64", "plan9/amd64", "windows/arm64"})
-		assert.Equal(t, map[string]string{"linux/amd64": "✓", "plan9/amd64": "✓", "windows/arm64": "✓"}, s.Marks)
+		assert.Equal(t, map[string]string{"linux/amd64": "✓", "plan9/amd64": "✓", "windows/arm64": "✓"}, s.Grid.Marks())
 		assert.Empty(t, s.Groups)
 		assert.Equal(t, "golang.org/x/term", rows[0].Package)
 		assert.Equal(t, "golang.org/x/term@v0.48.0 builds on 3 of 3 platforms", s.Line())
@@ -148,7 +148,7 @@ func TestIntegrationPublishedModules(t *testing.T) {
 	t.Run("a program: github.com/cespare/reflex", func(t *testing.T) {
 		ws := openPublished(t, "github.com/cespare/reflex@v0.3.1")
 		s, rows := run(t, ws, []string{"linux/amd64", "plan9/amd64", "windows/386", "windows/amd64"})
-		assert.Equal(t, map[string]string{"linux/amd64": "S", "plan9/amd64": "✗", "windows/386": "✗", "windows/amd64": "✗"}, s.Marks)
+		assert.Equal(t, map[string]string{"linux/amd64": "S", "plan9/amd64": "✗", "windows/386": "✗", "windows/amd64": "✗"}, s.Grid.Marks())
 		// windows/* is every windows target checked here.
 		var groups []string
 		for _, g := range s.Groups {

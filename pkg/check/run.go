@@ -10,7 +10,7 @@ import (
 	"github.com/portmatrix/portmatrix/pkg/build"
 	"github.com/portmatrix/portmatrix/pkg/goenv"
 	"github.com/portmatrix/portmatrix/pkg/inspect"
-	pl "github.com/portmatrix/portmatrix/pkg/internal/plural" // TODO(merge): plain import once summary.go drops its plural
+	"github.com/portmatrix/portmatrix/pkg/internal/plural"
 	"github.com/portmatrix/portmatrix/pkg/note"
 	"github.com/portmatrix/portmatrix/pkg/plan"
 	"github.com/portmatrix/portmatrix/pkg/report"
@@ -87,13 +87,13 @@ func Run(ctx context.Context, src Source, opt RunOptions) (*Result, error) {
 	platforms := Platforms(opt.Targets, PlatformOptions{
 		Table: opt.Table, Cgo: opt.Cgo, WorkspaceEnv: ws.Env, SelectToolchain: opt.SelectToolchain,
 	})
-	say("listing the packages of %s for %s", ws.Name, pl.Count(len(opt.Targets), "target"))
+	say("listing the packages of %s for %s", ws.Name, plural.Count(len(opt.Targets), "target"))
 	pkgs, err := List(ctx, ws, platforms, ListOptions{GoBin: opt.GoBin, Jobs: opt.Jobs, Timeout: opt.FetchTimeout})
 	if err != nil {
 		return nil, err
 	}
 	if !slices.ContainsFunc(pkgs, func(ps []Package) bool { return len(ps) > 0 }) && !slices.ContainsFunc(platforms, func(p Platform) bool { return p.Skip != nil }) {
-		which := "any of the " + pl.Count(len(opt.Targets), "target")
+		which := "any of the " + plural.Count(len(opt.Targets), "target")
 		if len(opt.Targets) == 1 {
 			which = opt.Targets[0].String()
 		}

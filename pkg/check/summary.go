@@ -7,27 +7,11 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"unicode/utf8"
 
+	"github.com/portmatrix/portmatrix/pkg/internal/plural"
 	"github.com/portmatrix/portmatrix/pkg/report"
 	"github.com/portmatrix/portmatrix/pkg/target"
 )
-
-// Marks of the text grid, from worst to best; a cell with several rows
-// (levels, or a binary and the library) shows the worst.
-const (
-	MarkFailed   = "✗" // a row failed
-	MarkExcluded = "∅" // nothing to build: the build constraints exclude every file
-	MarkNotBuilt = "-" // cancelled or skipped
-	MarkDynamic  = "D" // built; a binary is dynamically linked
-	MarkStatic   = "S" // built; every binary is static (or static-pie)
-	MarkCompiles = "✓" // built; compile-checked, no binaries
-)
-
-var markOrder = []string{MarkFailed, MarkExcluded, MarkNotBuilt, MarkDynamic, MarkStatic, MarkCompiles}
-
-// Legend explains the marks of the grid.
-const Legend = "S static · D dynamic · ✓ compiles (no binary) · ✗ fails · ∅ build constraints exclude every file · - not built"
 
 // Group is the targets that fail with the same first error.
 type Group struct {
@@ -55,17 +39,17 @@ type Summary struct {
 	// Mains are the main packages; Library the pattern of the others.
 	Mains   []string
 	Library string
-	// Grid has a row per GOOS and a column per GOARCH, Marks keyed by
-	// "goos/goarch".
-	OSes, Arches []string
-	Marks        map[string]string
-	Groups       []Group
+	// Grid has a row per GOOS and a column per GOARCH of the targets; its
+	// entries are the rows, classed by classOf, and its text form shows the
+	// worst class of each cell.
+	Grid   report.Grid
+	Groups []Group
 }
 
 // Summarize computes the summary of a check from its targets (in table
 // order), jobs and annotated rows (indexed alike).
 func Summarize(name string, cgo bool, targets []target.Target, jobs []Job, rows []report.Job, outs []Outcome) Summary {
-	s := Summary{Name: name, Cgo: cgo, Targets: len(targets), Marks: map[string]string{}}
+	s := Summary{Name: name, Cgo: cgo, Targets: len(targets)}
 	seen := map[string]bool{}
 	for _, j := range jobs {
 		switch {
@@ -78,77 +62,61 @@ func Summarize(name string, cgo bool, targets []target.Target, jobs []Job, rows 
 	}
 	sort.Strings(s.Mains)
 
-	byTarget := map[string][]int{}
+	classes := make([]report.Class, len(rows))
+	byTarget := map[string][]report.Class{}
 	for i, r := range rows {
-		byTarget[r.Target] = append(byTarget[r.Target], i)
+		classes[i] = classOf(r, jobs[i].Kind, outs[i])
+		byTarget[r.Target] = append(byTarget[r.Target], classes[i])
 	}
+	// The grid has a cell for every target checked: one without rows (no
+	// package there at all) shows as not built.
+	gridRows := slices.Clone(rows)
 	osCount := map[string]int{}
 	for _, t := range targets {
 		osCount[t.GOOS]++
-		if !slices.Contains(s.OSes, t.GOOS) {
-			s.OSes = append(s.OSes, t.GOOS)
+		class := report.Worst(byTarget[t.String()]...)
+		if class == "" {
+			class = report.ClassNotBuilt
+			gridRows = append(gridRows, report.Job{Target: t.String(), GOOS: t.GOOS, GOARCH: t.GOARCH, Level: t.Level})
+			classes = append(classes, class)
 		}
-		if !slices.Contains(s.Arches, t.GOARCH) {
-			s.Arches = append(s.Arches, t.GOARCH)
-		}
-		mark := targetMark(byTarget[t.String()], jobs, rows, outs)
-		switch mark {
-		case MarkStatic:
+		switch class {
+		case report.ClassStatic:
 			s.Static++
-		case MarkDynamic:
+		case report.ClassDynamicSystem, report.ClassDynamicThirdParty:
 			s.Dynamic++
 		}
-		switch mark {
-		case MarkStatic, MarkDynamic, MarkCompiles:
+		switch class {
+		case report.ClassStatic, report.ClassDynamicSystem, report.ClassDynamicThirdParty, report.ClassUnknown, report.ClassCompiles:
 			s.Building++
-		case MarkFailed, MarkExcluded:
+		case report.ClassFailed, report.ClassExcluded:
 			s.Failing++
 		}
-		pair := t.Pair()
-		if old, ok := s.Marks[pair]; !ok || slices.Index(markOrder, mark) < slices.Index(markOrder, old) {
-			s.Marks[pair] = mark
-		}
 	}
-	sort.Strings(s.OSes)
-	sort.Strings(s.Arches)
+	s.Grid = report.NewGridOf(gridRows, func(i int) report.Class { return classes[i] })
 	s.Groups = groups(targets, rows, outs, osCount)
 	return s
 }
 
-// targetMark is the mark of one target from its rows.
-func targetMark(idx []int, jobs []Job, rows []report.Job, outs []Outcome) string {
-	if len(idx) == 0 {
-		return MarkNotBuilt
-	}
-	mark := MarkCompiles
-	worse := func(m string) {
-		if slices.Index(markOrder, m) < slices.Index(markOrder, mark) {
-			mark = m
+// classOf is the class of one row of a check. check asks whether a target
+// builds, not whether a binary meets a policy: a binary that was built is
+// classed by its linkage even when verify objected, a compile check that
+// built compiles, and a failure is told apart when the build constraints
+// exclude every file there.
+func classOf(r report.Job, kind Kind, o Outcome) report.Class {
+	switch r.Status {
+	case report.StatusOK, report.StatusViolated:
+		if kind != KindBinary {
+			return report.ClassCompiles
 		}
-	}
-	for _, i := range idx {
-		r := rows[i]
-		switch r.Status {
-		case report.StatusOK, report.StatusViolated:
-			if jobs[i].Kind != KindBinary {
-				continue
-			}
-			if r.Linkage == "static" || r.Linkage == "static-pie" {
-				worse(MarkStatic)
-			} else {
-				worse(MarkDynamic)
-			}
-		case report.StatusFailed, report.StatusTimeout:
-			if outs[i].Excluded {
-				worse(MarkExcluded)
-			} else {
-				worse(MarkFailed)
-			}
-		default:
-			worse(MarkNotBuilt)
+		return report.BinaryClass(r)
+	case report.StatusFailed, report.StatusTimeout:
+		if o.Excluded {
+			return report.ClassExcluded
 		}
+		return report.ClassFailed
 	}
-	return mark
+	return report.ClassNotBuilt
 }
 
 // groups gathers failed rows by their first error, normalised: the package
@@ -291,7 +259,7 @@ func WriteText(w io.Writer, s Summary) error {
 	var b bytes.Buffer
 	what := []string{"no main package"}
 	if len(s.Mains) > 0 {
-		what[0] = plural(len(s.Mains), "main package")
+		what[0] = plural.Count(len(s.Mains), "main package")
 	}
 	if s.Library != "" {
 		what = append(what, "library "+s.Library)
@@ -300,11 +268,11 @@ func WriteText(w io.Writer, s Summary) error {
 	if s.Cgo {
 		mode = "cgo where supported (CGO_ENABLED=1)"
 	}
-	fmt.Fprintf(&b, "\ncheck %s: %s · %s · %s\n\n", s.Name, strings.Join(what, ", "), plural(s.Targets, "target"), mode)
-	writeGrid(&b, s)
-	fmt.Fprintf(&b, "%s\n", Legend)
+	fmt.Fprintf(&b, "\ncheck %s: %s · %s · %s\n\n", s.Name, strings.Join(what, ", "), plural.Count(s.Targets, "target"), mode)
+	b.WriteString(s.Grid.Text())
+	fmt.Fprintf(&b, "%s\n", s.Grid.TextLegend())
 	if len(s.Groups) > 0 {
-		fmt.Fprintf(&b, "\nfailures by first error (%s):\n", plural(s.Failing, "target"))
+		fmt.Fprintf(&b, "\nfailures by first error (%s):\n", plural.Count(s.Failing, "target"))
 		for _, g := range s.Groups {
 			fmt.Fprintf(&b, "  %s\n", g)
 		}
@@ -312,33 +280,4 @@ func WriteText(w io.Writer, s Summary) error {
 	fmt.Fprintf(&b, "\n%s\n", s.Line())
 	_, err := w.Write(b.Bytes())
 	return err
-}
-
-func writeGrid(b *bytes.Buffer, s Summary) {
-	first := 0
-	for _, o := range s.OSes {
-		first = max(first, len(o))
-	}
-	cells := func(head string, row []string) {
-		line := head + strings.Repeat(" ", first-len(head))
-		for i, c := range row {
-			line += "  " + c + strings.Repeat(" ", len(s.Arches[i])-utf8.RuneCountInString(c))
-		}
-		b.WriteString(strings.TrimRight(line, " ") + "\n")
-	}
-	cells("", s.Arches)
-	for _, goos := range s.OSes {
-		row := make([]string, len(s.Arches))
-		for i, arch := range s.Arches {
-			row[i] = s.Marks[goos+"/"+arch]
-		}
-		cells(goos, row)
-	}
-}
-
-func plural(n int, word string) string {
-	if n == 1 {
-		return "1 " + word
-	}
-	return fmt.Sprintf("%d %ss", n, word)
 }

@@ -137,13 +137,13 @@ func TestSummarize(t *testing.T) {
 	assert.Equal(t, 1, s.Dynamic)
 	assert.Equal(t, []string{"example.com/fx/cmd/tool"}, s.Mains)
 	assert.Equal(t, "example.com/fx/term", s.Library)
-	assert.Equal(t, []string{"js", "linux", "plan9", "windows"}, s.OSes)
-	assert.Equal(t, []string{"386", "amd64", "arm", "arm64", "wasm"}, s.Arches)
+	assert.Equal(t, []string{"js", "linux", "plan9", "windows"}, s.Grid.OSes)
+	assert.Equal(t, []string{"386", "amd64", "arm", "arm64", "wasm"}, s.Grid.Arches)
 	assert.Equal(t, map[string]string{
 		"js/wasm": "∅", "linux/386": "D", "linux/amd64": "S",
 		"plan9/386": "✗", "plan9/amd64": "✗", "plan9/arm": "✗",
 		"windows/amd64": "✗", "windows/arm64": "✗",
-	}, s.Marks)
+	}, s.Grid.Marks())
 
 	require.Len(t, s.Groups, 3)
 	assert.Equal(t, "plan9/*: undefined: winsize in example.com/fx/term (term/term.go:3:26)", s.Groups[0].String(),
@@ -203,6 +203,40 @@ func TestSummaryLibraryOnly(t *testing.T) {
 	}
 	s := Summarize("./...", false, targets, jobs, rows, make([]Outcome, len(rows)))
 	assert.Equal(t, "./... builds on 3 of 3 platforms", s.Line())
-	assert.Equal(t, map[string]string{"linux/amd64": "✓", "linux/arm": "✓"}, s.Marks, "levels share a cell")
+	assert.Equal(t, map[string]string{"linux/amd64": "✓", "linux/arm": "✓"}, s.Grid.Marks(), "levels share a cell")
 	assert.Empty(t, s.Groups)
+}
+
+// TestSummaryUnknownLinkage: a built binary whose linkage the inspector
+// could not decide is marked "?" and counted as building, neither static
+// nor dynamic. (It used to be marked D and counted as dynamic, a claim the
+// bytes did not support.)
+func TestSummaryUnknownLinkage(t *testing.T) {
+	targets := []target.Target{tg("aix/ppc64"), tg("linux/amd64")}
+	ps := Platforms(targets, PlatformOptions{Table: platforms.Table()})
+	tool := Package{ImportPath: "example.com/m/cmd/tool", Name: "main", Module: "example.com/m"}
+	jobs := Jobs(ps, [][]Package{{tool}, {tool}}, JobOptions{LogDir: filepath.Join(t.TempDir(), "logs")})
+	require.Len(t, jobs, 2)
+	rows := []report.Job{
+		{Target: "aix/ppc64", GOOS: "aix", GOARCH: "ppc64", Status: report.StatusOK, Format: "xcoff", Linkage: "unknown"},
+		{Target: "linux/amd64", GOOS: "linux", GOARCH: "amd64", Status: report.StatusOK, Format: "elf", Linkage: "dynamic"},
+	}
+	s := Summarize("example.com/m", false, targets, jobs, rows, make([]Outcome, len(rows)))
+	assert.Equal(t, map[string]string{"aix/ppc64": "?", "linux/amd64": "D"}, s.Grid.Marks())
+	assert.Equal(t, "example.com/m builds on 2 of 2 platforms; 1 dynamic", s.Line())
+	var b bytes.Buffer
+	require.NoError(t, WriteText(&b, s))
+	assert.Contains(t, b.String(), "\n       amd64  ppc64\naix           ?\nlinux  D\n")
+	assert.Contains(t, b.String(), " · - not built · ? unknown linkage or status\n")
+}
+
+// TestSummaryTargetWithoutRows: a target no job was made for still has its
+// cell, not built.
+func TestSummaryTargetWithoutRows(t *testing.T) {
+	targets := []target.Target{tg("linux/amd64"), tg("linux/arm64")}
+	rows := []report.Job{{Target: "linux/amd64", GOOS: "linux", GOARCH: "amd64", Status: report.StatusOK}}
+	jobs := []Job{{Kind: KindCompile}}
+	s := Summarize("./...", false, targets, jobs, rows, make([]Outcome, 1))
+	assert.Equal(t, map[string]string{"linux/amd64": "✓", "linux/arm64": "-"}, s.Grid.Marks())
+	assert.Equal(t, "./... builds on 1 of 2 platforms", s.Line())
 }

@@ -10,8 +10,6 @@ package checksum
 
 import (
 	"bufio"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -20,6 +18,7 @@ import (
 	"strings"
 
 	"github.com/portmatrix/portmatrix/pkg/internal/atomicfile"
+	"github.com/portmatrix/portmatrix/pkg/internal/filehash"
 	"github.com/portmatrix/portmatrix/pkg/internal/relname"
 )
 
@@ -148,26 +147,11 @@ func parseLine(text string) (Entry, error) {
 }
 
 // File returns the SHA-256 (lowercase hex) and size of the regular file at
-// path, reading it as a stream so that large archives need no memory.
+// path, reading it as a stream so that large archives need no memory. It is
+// filehash.File, portmatrix's one file hasher, under the name release code
+// and SHA256SUMS users look for.
 func File(path string) (sum string, size int64, err error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", 0, err
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return "", 0, err
-	}
-	if !fi.Mode().IsRegular() {
-		return "", 0, fmt.Errorf("hashing %s: not a regular file (%v)", path, fi.Mode().Type())
-	}
-	h := sha256.New()
-	n, err := io.Copy(h, f)
-	if err != nil {
-		return "", 0, fmt.Errorf("hashing %s: %w", path, err)
-	}
-	return hex.EncodeToString(h.Sum(nil)), n, nil
+	return filehash.File(path)
 }
 
 // checkName refuses names sha256sum would escape or that do not stay

@@ -21,7 +21,7 @@ import (
 )
 
 // DefaultJobs is the default number of builds at once. Measured on a
-// 2-core machine (docs/incremental.md: scheduling), two builds at once beat
+// 2-core machine (docs/incremental.md: The pool), two builds at once beat
 // one by keeping the cores busy through each build's serial link step,
 // and more than two only added memory.
 func DefaultJobs() int {

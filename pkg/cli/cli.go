@@ -14,7 +14,7 @@ import (
 	"golang.org/x/term"
 )
 
-// Exit codes, part of the documented interface (README: Exit codes).
+// Exit codes, part of the documented interface (README.md: Exit codes).
 const (
 	ExitOK       = 0 // every job built and every expectation holds
 	ExitFailed   = 1 // a build failed, an expectation was violated, or the run was cancelled

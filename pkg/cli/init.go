@@ -7,13 +7,13 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
 	"github.com/portmatrix/portmatrix/pkg/internal/atomicfile"
 	"github.com/portmatrix/portmatrix/pkg/internal/plural"
+	"github.com/portmatrix/portmatrix/pkg/internal/quoted"
 	"github.com/portmatrix/portmatrix/pkg/manifest"
 	"github.com/portmatrix/portmatrix/pkg/scaffold"
 )
@@ -97,17 +97,8 @@ func runInit(ctx context.Context, o *initOptions, stdio Stdio) error {
 		o.output, plural.Count(len(mod.Packages), "build"))
 	next := "portmatrix plan"
 	if o.output != manifest.DefaultFile {
-		next += " -f " + shellWord(o.output)
+		next += " -f " + quoted.Shell(o.output)
 	}
 	fmt.Fprintf(stdio.Out, "next: %s\n", next)
 	return nil
-}
-
-// shellWord quotes s for a POSIX shell when it needs quoting.
-// TODO(merge): quoted.Shell once the one shell quoting lands.
-func shellWord(s string) string {
-	if s != "" && !strings.ContainsAny(s, " \t\n'\"\\$`&|;<>()[]*?#~!{}") {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/portmatrix/portmatrix/pkg/report"
+	"github.com/portmatrix/portmatrix/pkg/repro"
 )
 
 // TestReproducible checks `build --reproducible` end to end: a pure-Go
@@ -42,12 +43,12 @@ builds:
 	ok := rep.Jobs[0]
 	assert.Equal(t, "trimmed/linux/amd64/default", ok.ID)
 	assert.Equal(t, report.StatusOK, ok.Status)
-	assert.Equal(t, report.ReproYes, ok.Reproducible)
+	assert.Equal(t, repro.VerdictYes, ok.Reproducible)
 
 	bad := rep.Jobs[1]
 	assert.Equal(t, "untrimmed/linux/amd64/default", bad.ID)
 	assert.Equal(t, report.StatusViolated, bad.Status)
-	assert.Equal(t, report.ReproNo, bad.Reproducible)
+	assert.Equal(t, repro.VerdictNo, bad.Reproducible)
 	details := strings.Join(bad.ReproDetails, "\n")
 	assert.Contains(t, details, ".gopclntab", "names a section that differs")
 	assert.Contains(t, details, "first difference at offset 0x", "points at the first differing byte")

@@ -13,6 +13,7 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
+	"github.com/portmatrix/portmatrix/pkg/internal/reportschema"
 	"github.com/portmatrix/portmatrix/pkg/outcache"
 )
 
@@ -82,8 +83,28 @@ func TestScripts(t *testing.T) {
 			return nil
 		},
 		Condition: have,
-		Cmds:      map[string]func(ts *testscript.TestScript, neg bool, args []string){"corrupt-cache": corruptCache},
+		Cmds: map[string]func(*testscript.TestScript, bool, []string){
+			"validate-report": validateReport,
+			"corrupt-cache":   corruptCache,
+		},
 	})
+}
+
+// validateReport is the script command `validate-report FILE...`: each file
+// is a JSON report that configs/report.schema.json accepts.
+func validateReport(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) == 0 {
+		ts.Fatalf("usage: validate-report FILE...")
+	}
+	for _, f := range args {
+		err := reportschema.ValidateFile(ts.MkAbs(f))
+		switch {
+		case err != nil && !neg:
+			ts.Fatalf("%v", err)
+		case err == nil && neg:
+			ts.Fatalf("%s is a valid report", f)
+		}
+	}
 }
 
 // corruptCache is the script command `corrupt-cache DIR`: it flips the

@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/portmatrix/portmatrix/pkg/internal/reportschema"
 	"github.com/portmatrix/portmatrix/pkg/internal/snapshot"
 	"github.com/portmatrix/portmatrix/pkg/report"
 )
@@ -45,6 +46,7 @@ func TestSeedExample(t *testing.T) {
 
 	data, err := os.ReadFile(jsonFile)
 	require.NoError(t, err)
+	require.NoError(t, reportschema.Validate(data))
 	var rep report.Report
 	require.NoError(t, json.Unmarshal(data, &rep))
 

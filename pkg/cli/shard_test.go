@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/portmatrix/portmatrix/pkg/internal/reportschema"
 	"github.com/portmatrix/portmatrix/pkg/report"
 )
 
@@ -67,6 +68,7 @@ func readReport(t *testing.T, path string) report.Report {
 	t.Helper()
 	data, err := os.ReadFile(path)
 	require.NoError(t, err)
+	require.NoError(t, reportschema.Validate(data), path)
 	var r report.Report
 	require.NoError(t, json.Unmarshal(data, &r))
 	return r

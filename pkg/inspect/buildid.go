@@ -21,8 +21,21 @@ const maxBuildIDScan = 32 << 10
 // scanGoBuildID looks for the Go build ID in the first maxBuildIDScan bytes
 // of the n bytes at off, and returns "" when it is not there.
 func scanGoBuildID(r io.ReaderAt, size, off int64, n uint64) string {
+	id, _, _ := scanGoBuildIDAt(r, size, off, n)
+	return id
+}
+
+// findGoBuildID is where scanGoBuildID finds the ID: the file offset and
+// length of the framed string, prefix and suffix included (the bytes the
+// build ID alone decides).
+func findGoBuildID(r io.ReaderAt, size, off int64, n uint64) (start, length int64, ok bool) {
+	id, start, length := scanGoBuildIDAt(r, size, off, n)
+	return start, length, id != ""
+}
+
+func scanGoBuildIDAt(r io.ReaderAt, size, off int64, n uint64) (id string, start, length int64) {
 	if off < 0 || off >= size {
-		return ""
+		return "", 0, 0
 	}
 	n = min(n, maxBuildIDScan, uint64(size-off))
 	// The ID is the first thing in text: look in the first KiB, and read
@@ -30,30 +43,37 @@ func scanGoBuildID(r io.ReaderAt, size, off int64, n uint64) string {
 	for _, m := range []uint64{min(n, 1<<10), n} {
 		b, err := readAt(r, size, off, m)
 		if err != nil {
-			return ""
+			return "", 0, 0
 		}
-		if id := parseGoBuildID(b); id != "" || m == n {
-			return id
+		if id, i, j := locateGoBuildID(b); id != "" || m == n {
+			return id, off + int64(i), int64(j - i)
 		}
 	}
-	return ""
+	return "", 0, 0
 }
 
 // parseGoBuildID finds the quoted build ID the linker frames with
 // goBuildIDPrefix and goBuildIDSuffix in b, or returns "".
 func parseGoBuildID(b []byte) string {
-	i := bytes.Index(b, goBuildIDPrefix)
-	if i < 0 {
-		return ""
-	}
-	b = b[i+len(goBuildIDPrefix)-1:] // keep the opening quote
-	j := bytes.Index(b, goBuildIDSuffix)
-	if j < 0 {
-		return ""
-	}
-	id, err := strconv.Unquote(string(b[:j+1]))
-	if err != nil {
-		return ""
-	}
+	id, _, _ := locateGoBuildID(b)
 	return id
+}
+
+// locateGoBuildID is parseGoBuildID with where the framed ID lies in b:
+// b[i:j], prefix and suffix included.
+func locateGoBuildID(b []byte) (id string, i, j int) {
+	i = bytes.Index(b, goBuildIDPrefix)
+	if i < 0 {
+		return "", 0, 0
+	}
+	q := i + len(goBuildIDPrefix) - 1 // the opening quote
+	k := bytes.Index(b[q:], goBuildIDSuffix)
+	if k < 0 {
+		return "", 0, 0
+	}
+	id, err := strconv.Unquote(string(b[q : q+k+1]))
+	if err != nil || id == "" {
+		return "", 0, 0
+	}
+	return id, i, q + k + len(goBuildIDSuffix)
 }

@@ -16,6 +16,47 @@ import (
 //
 //	go test -fuzz=FuzzRead -fuzztime=20s ./pkg/inspect/
 func FuzzRead(f *testing.F) {
+	for _, s := range fuzzSeeds() {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		info, err := Read(bytes.NewReader(data), int64(len(data)), "fuzz.bin")
+		if err != nil {
+			if !strings.HasPrefix(err.Error(), "inspect: fuzz.bin: ") {
+				t.Fatalf("error does not name the file: %v", err)
+			}
+			assertNotOurPanic(t, err)
+			return
+		}
+		checkInfo(t, info, int64(len(data)))
+		for i := range info.Slices {
+			checkInfo(t, &info.Slices[i], info.Slices[i].Size)
+		}
+	})
+}
+
+// FuzzLayout checks that no input makes ReadLayout panic (outside the
+// standard library's parsers) or hang, and that every region it maps lies
+// inside the file.
+//
+//	go test -fuzz=FuzzLayout -fuzztime=20s ./pkg/inspect/
+func FuzzLayout(f *testing.F) {
+	for _, s := range fuzzSeeds() {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		l, err := ReadLayout(bytes.NewReader(data), int64(len(data)))
+		if err != nil {
+			assertNotOurPanic(t, err)
+			return
+		}
+		checkLayout(t, l, int64(len(data)))
+	})
+}
+
+// fuzzSeeds are the seeds of FuzzRead and FuzzLayout: one or more files of
+// every format, and a few headers that are almost a format.
+func fuzzSeeds() [][]byte {
 	plan9 := make([]byte, 40)
 	binary.BigEndian.PutUint32(plan9, 0x01eb) // Magic386
 
@@ -50,23 +91,7 @@ func FuzzRead(f *testing.F) {
 		wasmModule(wasmFuncImports("wasi_snapshot_preview1"), wasmSection(0, append(wasmName("name"), 0)),
 			wasmSection(0, append(wasmName("go:buildid"), "\xff Go build ID: \"a/b\"\n \xff"...))),
 	}
-	for _, s := range seeds {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, data []byte) {
-		info, err := Read(bytes.NewReader(data), int64(len(data)), "fuzz.bin")
-		if err != nil {
-			if !strings.HasPrefix(err.Error(), "inspect: fuzz.bin: ") {
-				t.Fatalf("error does not name the file: %v", err)
-			}
-			assertNotOurPanic(t, err)
-			return
-		}
-		checkInfo(t, info, int64(len(data)))
-		for i := range info.Slices {
-			checkInfo(t, &info.Slices[i], info.Slices[i].Size)
-		}
-	})
+	return seeds
 }
 
 // FuzzVerneed drives the version-need decoder directly, with any table,

@@ -14,13 +14,15 @@
 // The structure follows Go's own debug/buildinfo: the first bytes pick the
 // format, one small unexported type per format does the work, and every
 // error is wrapped exactly once with the name of the file.
+//
+// ReadLayout (layout.go) maps where the parts of a binary lie in its file
+// (headers, load commands, sections, the Go build ID), so that comparing two
+// builds (package repro) needs no parser of its own.
 package inspect
 
 import (
 	"bytes"
-	"crypto/sha256"
 	"encoding/binary"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -30,6 +32,8 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+
+	"github.com/portmatrix/portmatrix/pkg/internal/filehash"
 )
 
 // Format names a binary container format, so reports can say what kind of
@@ -257,15 +261,14 @@ func finish(info *Info) {
 	}
 }
 
-// fileSHA256 hashes size bytes of r by streaming them through a fixed
-// buffer, so a large file is never held in memory.
+// fileSHA256 hashes size bytes of r with filehash, portmatrix's one file
+// hasher, so Info.SHA256 is the checksum every other part computes.
 func fileSHA256(r io.ReaderAt, size int64) (string, error) {
-	h := sha256.New()
-	n, err := io.Copy(h, io.NewSectionReader(r, 0, size))
+	sum, n, err := filehash.Reader(io.NewSectionReader(r, 0, size))
 	if err != nil || n != size {
 		return "", atOffset("hashing", n, truncated(err))
 	}
-	return hex.EncodeToString(h.Sum(nil)), nil
+	return sum, nil
 }
 
 // binaryFile is what each format implements: one small type per format,
@@ -376,14 +379,6 @@ func clampOff(u uint64) int64 {
 		return math.MaxInt64
 	}
 	return int64(u)
-}
-
-// plural renders "1 DLL" / "2 DLLs" for linkage rules.
-func plural(n int, word string) string {
-	if n == 1 {
-		return "1 " + word
-	}
-	return fmt.Sprintf("%d %ss", n, word)
 }
 
 // cstring returns b up to its first NUL byte.

@@ -43,14 +43,25 @@ type machoFile struct {
 
 func (x *machoFile) format() Format { return FormatMachO }
 
-func (x *machoFile) describe(info *Info) error {
+// open checks the header (checkHeader) and parses the file with
+// debug/macho through the view that hides the symbol table
+// (machoHideSymbols), whose real LC_SYMTAB it returns with hidden.
+func (x *machoFile) open() (f *macho.File, symtab *machoSymtab, hidden bool, err error) {
 	if err := x.checkHeader(); err != nil {
-		return err
+		return nil, nil, false, err
 	}
 	view, symtab, hidden := machoHideSymbols(x.r, x.size)
-	f, err := macho.NewFile(view)
+	f, err = macho.NewFile(view)
 	if err != nil {
-		return malformed("Mach-O", err)
+		return nil, nil, false, malformed("Mach-O", err)
+	}
+	return f, symtab, hidden, nil
+}
+
+func (x *machoFile) describe(info *Info) error {
+	f, symtab, hidden, err := x.open()
+	if err != nil {
+		return err
 	}
 	info.GOARCH = machoArch[f.Cpu]
 	info.GOOS = "darwin"

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/portmatrix/portmatrix/pkg/internal/plural"
 )
 
 // peArch maps PE machine types to GOARCH.
@@ -29,11 +31,14 @@ type peFile struct {
 
 func (x *peFile) format() Format { return FormatPE }
 
-func (x *peFile) describe(info *Info) error {
+// open parses the file's headers with debug/pe through the view that hides
+// the symbol table (peHideSymbols), puts the long section names back, and
+// returns the number of symbols the real header gives.
+func (x *peFile) open() (f *pe.File, nsyms uint32, err error) {
 	view, nsyms, long, hidden := peHideSymbols(x.r, x.size)
-	f, err := pe.NewFile(view)
+	f, err = pe.NewFile(view)
 	if err != nil {
-		return malformed("PE", err)
+		return nil, 0, malformed("PE", err)
 	}
 	if !hidden {
 		nsyms = f.NumberOfSymbols
@@ -42,6 +47,14 @@ func (x *peFile) describe(info *Info) error {
 		if i < len(f.Sections) {
 			f.Sections[i].Name = name
 		}
+	}
+	return f, nsyms, nil
+}
+
+func (x *peFile) describe(info *Info) error {
+	f, nsyms, err := x.open()
+	if err != nil {
+		return err
 	}
 	info.GOOS = "windows"
 	info.GOARCH = peArch[f.Machine]
@@ -132,7 +145,7 @@ func peLinkage(characteristics uint16, ndlls int) (Linkage, string) {
 	case characteristics&pe.IMAGE_FILE_DLL != 0:
 		return LinkageShared, "IMAGE_FILE_DLL characteristic set"
 	case ndlls > 0:
-		return LinkageDynamic, "PE imports " + plural(ndlls, "DLL")
+		return LinkageDynamic, "PE imports " + plural.Count(ndlls, "DLL")
 	}
 	return LinkageStatic, "PE imports no DLLs"
 }

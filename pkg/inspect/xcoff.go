@@ -5,6 +5,8 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
+
+	"github.com/portmatrix/portmatrix/pkg/internal/plural"
 )
 
 // XCOFF constants (AIX <xcoff.h>; Go's internal/xcoff mirrors them).
@@ -82,7 +84,7 @@ func (x *xcoffFile) describe(info *Info) error {
 	case !loader:
 		info.Linkage, info.LinkageRule = LinkageUnknown, "XCOFF without a loader section (not a loadable module)"
 	case len(imports) > 0:
-		info.Linkage, info.LinkageRule = LinkageDynamic, "XCOFF loader section imports "+plural(len(imports), "file")
+		info.Linkage, info.LinkageRule = LinkageDynamic, "XCOFF loader section imports "+plural.Count(len(imports), "file")
 	default:
 		info.Linkage, info.LinkageRule = LinkageStatic, "XCOFF loader section imports no files"
 	}

@@ -19,7 +19,7 @@ import (
 )
 
 // TemplateData is what ldflags and output templates can use. The field set
-// is part of the manifest's contract (README: Templates).
+// is part of the manifest's contract (docs/manifest.md: Templates).
 type TemplateData struct {
 	Version     string // release version (--app-version; default from git describe, else "dev")
 	Commit      string // commit (--commit; default git HEAD, else "none")

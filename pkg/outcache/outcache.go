@@ -31,11 +31,11 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/portmatrix/portmatrix/pkg/internal/atomicfile"
+	"github.com/portmatrix/portmatrix/pkg/internal/filehash"
 )
 
 // EnvVar names the environment variable that sets the cache directory, or
@@ -206,39 +206,28 @@ func (c *Cache) Restore(key, dst string) (Meta, error) {
 		c.remove(key)
 		return Meta{}, fmt.Errorf("%w: entry %s holds %d bytes, recorded %d; removed", ErrMiss, key, st.Size(), m.Size)
 	}
-	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-		return Meta{}, err
-	}
 	// Created with mode 0777 less the umask, as go build creates a binary:
 	// the mode is not taken from the cache, which may have lost the
 	// executable bits on its way (an artifact upload, a CI cache).
-	tmp, err := createExecutable(filepath.Dir(dst), "."+filepath.Base(dst)+".portmatrix-")
+	tmp, err := atomicfile.Create(dst, 0o777)
 	if err != nil {
 		return Meta{}, err
 	}
-	ok := false
-	defer func() {
-		if !ok {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	h := sha256.New()
+	defer tmp.Abort()
+	h := filehash.New()
 	n, err := io.Copy(tmp, io.TeeReader(src, h))
 	if err != nil {
 		return Meta{}, fmt.Errorf("restoring %s from %s: %w", dst, c.binPath(key), err)
 	}
-	if sum := hex.EncodeToString(h.Sum(nil)); n != m.Size || sum != m.SHA256 {
+	if sum := h.Sum(); n != m.Size || sum != m.SHA256 {
 		c.remove(key)
 		return Meta{}, fmt.Errorf("%w: entry %s has SHA-256 %s, recorded %s; removed", ErrMiss, key, sum, m.SHA256)
 	}
-	if err := tmp.Close(); err != nil {
+	// Not synced: what was copied was just checked, and a binary a crash
+	// left torn fails the state file's SHA-256 check and is built again.
+	if err := tmp.CommitNoSync(); err != nil {
 		return Meta{}, fmt.Errorf("restoring %s: %w", dst, err)
 	}
-	if err := os.Rename(tmp.Name(), dst); err != nil {
-		return Meta{}, fmt.Errorf("restoring %s: %w", dst, err)
-	}
-	ok = true
 	now := c.now()
 	_ = os.Chtimes(c.metaPath(key), now, now) // used: the trim keeps it
 	return m, nil
@@ -290,9 +279,6 @@ func (c *Cache) Store(key, src string, m Meta) error {
 		return fmt.Errorf("output cache: %w", err)
 	}
 	bin := c.binPath(key)
-	if err := os.MkdirAll(filepath.Dir(bin), 0o755); err != nil {
-		return fmt.Errorf("output cache: %w", err)
-	}
 	// The cache is not worth an fsync: an entry torn by a crash fails its
 	// SHA-256 check and is a miss.
 	err = atomicfile.WriteNoSync(bin, st.Mode().Perm(), func(w *os.File) error {
@@ -359,8 +345,9 @@ func (c *Cache) Trim(cutoff time.Time) {
 		}
 		files, _ := os.ReadDir(filepath.Join(c.dir, d.Name()))
 		for _, f := range files {
-			if strings.HasPrefix(f.Name(), ".") && strings.Contains(f.Name(), ".tmp-") {
-				// A temporary file a crashed Store left.
+			if atomicfile.IsTemp(f.Name()) || strings.HasPrefix(f.Name(), ".") && strings.Contains(f.Name(), ".tmp-") {
+				// A temporary file a crashed Store left (".tmp-" is how
+				// atomicfile named them before IsTemp).
 				if info, err := f.Info(); err == nil && info.ModTime().Before(cutoff) {
 					os.Remove(filepath.Join(c.dir, d.Name(), f.Name()))
 				}
@@ -397,19 +384,5 @@ func (c *Cache) Trim(cutoff time.Time) {
 		} else if _, err := os.Stat(c.metaPath(k)); errors.Is(err, fs.ErrNotExist) {
 			os.Remove(p)
 		}
-	}
-}
-
-// createExecutable creates a new file in dir whose name starts with
-// prefix, with mode 0777 less the umask, like os.CreateTemp but for a
-// binary.
-func createExecutable(dir, prefix string) (*os.File, error) {
-	for try := 0; ; try++ {
-		name := filepath.Join(dir, prefix+strconv.FormatUint(uint64(time.Now().UnixNano())+uint64(try)*7919, 36))
-		f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o777)
-		if errors.Is(err, fs.ErrExist) && try < 100 {
-			continue
-		}
-		return f, err
 	}
 }

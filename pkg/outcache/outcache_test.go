@@ -274,14 +274,17 @@ func TestTrimTemporaries(t *testing.T) {
 	src, m := binary(t, work, "built", "bin")
 	k := key("a")
 	require.NoError(t, c.Store(k, src, m))
-	tmp := filepath.Join(filepath.Dir(c.binPath(k)), "."+k+".tmp-123")
-	require.NoError(t, os.WriteFile(tmp, []byte("half"), 0o644))
-	c.Trim(time.Now().Add(-time.Hour))
-	assert.FileExists(t, tmp, "a recent temporary file may belong to a Store in progress")
-	old := time.Now().Add(-2 * MaxAge)
-	require.NoError(t, os.Chtimes(tmp, old, old))
-	c.Trim(time.Now().Add(-MaxAge))
-	assert.NoFileExists(t, tmp)
+	// atomicfile's name, and the one it used before IsTemp.
+	for _, name := range []string{"." + k + ".portmatrix-123", "." + k + ".tmp-123"} {
+		tmp := filepath.Join(filepath.Dir(c.binPath(k)), name)
+		require.NoError(t, os.WriteFile(tmp, []byte("half"), 0o644))
+		c.Trim(time.Now().Add(-time.Hour))
+		assert.FileExists(t, tmp, "a recent temporary file may belong to a Store in progress")
+		old := time.Now().Add(-2 * MaxAge)
+		require.NoError(t, os.Chtimes(tmp, old, old))
+		c.Trim(time.Now().Add(-MaxAge))
+		assert.NoFileExists(t, tmp)
+	}
 	_, err := c.Restore(k, filepath.Join(work, "dst"))
 	assert.NoError(t, err, "the entry itself was used recently")
 }

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/portmatrix/portmatrix/pkg/internal/quoted"
 	"github.com/portmatrix/portmatrix/pkg/toolchain"
 
 	"github.com/portmatrix/portmatrix/pkg/manifest"
@@ -219,36 +220,19 @@ func New(m *manifest.Manifest, opt Options) (*Plan, manifest.Problems) {
 func (j Job) ShellLine() string {
 	var b strings.Builder
 	b.WriteString("cd ")
-	b.WriteString(shellQuote(j.Dir))
+	b.WriteString(quoted.Shell(j.Dir))
 	b.WriteString(" && ")
 	for _, kv := range j.Env {
 		k, v, _ := strings.Cut(kv, "=")
-		b.WriteString(k + "=" + shellQuote(v) + " ")
+		b.WriteString(k + "=" + quoted.Shell(v) + " ")
 	}
 	for i, a := range j.Argv {
 		if i > 0 {
 			b.WriteByte(' ')
 		}
-		b.WriteString(shellQuote(a))
+		b.WriteString(quoted.Shell(a))
 	}
 	return b.String()
-}
-
-func shellQuote(s string) string {
-	if s == "" {
-		return "''"
-	}
-	safe := true
-	for _, r := range s {
-		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./=,:+@%", r)) {
-			safe = false
-			break
-		}
-	}
-	if safe {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 // Ext is the file extension a binary for goos/goarch gets by default.

@@ -15,6 +15,7 @@ import (
 	"github.com/portmatrix/portmatrix/pkg/toolchain"
 
 	"github.com/portmatrix/portmatrix/pkg/internal/plural"
+	"github.com/portmatrix/portmatrix/pkg/internal/quoted"
 	"github.com/portmatrix/portmatrix/pkg/internal/suggest"
 	"github.com/portmatrix/portmatrix/pkg/manifest"
 	"github.com/portmatrix/portmatrix/pkg/target"
@@ -291,6 +292,14 @@ func (p *planner) planBuild(b *manifest.Build, filter []string) {
 		p.expand(v, "targets", v.Targets, vp+".targets") // validity only
 
 		p.expand(v, "exclude", v.Exclude, vp+".exclude")
+		var extld string
+		if len(v.Extldflags) > 0 {
+			var err error
+			if extld, err = extldflagsArg(v.Extldflags); err != nil {
+				p.add(v.KeyLoc("extldflags"), vp+".extldflags", "%v", err)
+				continue
+			}
+		}
 		var noCgo, needCgo, noCC []string
 		for _, t := range targets {
 			if p.tooMany {
@@ -319,7 +328,7 @@ func (p *planner) planBuild(b *manifest.Build, filter []string) {
 				noCC = append(noCC, err.Error())
 				continue
 			}
-			p.addJob(b, v, t, dir, tc)
+			p.addJob(b, v, t, dir, tc, extld)
 		}
 		if len(noCC) > 0 {
 			p.add(v.KeyLoc("cgo"), vp+".cgo", "no C toolchain for cgo: %s", strings.Join(noCC, "; "))
@@ -402,7 +411,9 @@ func (p *planner) selectToolchain(b *manifest.Build, v *manifest.Variant, t targ
 	return &tc, nil
 }
 
-func (p *planner) addJob(b *manifest.Build, v *manifest.Variant, t target.Target, dir string, tc *toolchain.Toolchain) {
+// addJob plans the job of build b, variant v on target t; extld is the
+// variant's -extldflags argument ("" when it has none).
+func (p *planner) addJob(b *manifest.Build, v *manifest.Variant, t target.Target, dir string, tc *toolchain.Toolchain, extld string) {
 	bp := "builds[" + b.ID + "]"
 	binary := b.Binary
 	if binary == "" {
@@ -451,8 +462,8 @@ func (p *planner) addJob(b *manifest.Build, v *manifest.Variant, t target.Target
 	if v.Linkmode != "" {
 		ldflags = append(ldflags, "-linkmode="+v.Linkmode)
 	}
-	if len(v.Extldflags) > 0 {
-		ldflags = append(ldflags, extldflagsArg(v.Extldflags))
+	if extld != "" {
+		ldflags = append(ldflags, extld)
 	}
 
 	out := filepath.Join(p.plan.DistDir, filepath.FromSlash(rel))
@@ -523,32 +534,30 @@ func smokeSpec(s *manifest.Smoke) *Smoke {
 	return sp
 }
 
-// quoteLdflag quotes one argument inside -ldflags the way the go command
-// splits it (cmd/internal/quoted.Split): an argument with spaces needs quotes
-// around the whole of it, since quotes further inside do not count
-// (-extldflags='-a -b' would reach the linker as "-extldflags='-a" and "-b'").
-func quoteLdflag(s string) string {
-	if !strings.ContainsAny(s, " \t'\"") {
-		return s
-	}
-	if !strings.Contains(s, "'") {
-		return "'" + s + "'"
-	}
-	return `"` + s + `"`
-}
-
-// extldflagsArg is the -extldflags argument inside -ldflags. The linker
-// splits its value again the same way, so a flag with a space is quoted
-// inside it (with double quotes, since the whole argument gets single ones).
-func extldflagsArg(flags []string) string {
+// extldflagsArg is the -extldflags argument inside -ldflags. The go
+// command splits -ldflags with quoted.Split, so the argument is quoted as a
+// whole with quoted.Join (quotes further inside do not count:
+// -extldflags='-a -b' would reach the linker as "-extldflags='-a" and
+// "-b'"). The linker splits its value again the same way, so a flag with
+// white space is quoted inside it with double quotes, since the whole
+// argument gets single ones. A flag that cannot travel intact (white space
+// and a double quote; both quote kinds in the argument) is an error.
+func extldflagsArg(flags []string) (string, error) {
 	inner := make([]string, len(flags))
 	for i, f := range flags {
 		inner[i] = f
-		if strings.ContainsAny(f, " \t") && !strings.Contains(f, `"`) {
+		if strings.ContainsAny(f, " \t\n\r") {
+			if strings.Contains(f, `"`) {
+				return "", fmt.Errorf("flag %q holds both white space and a double quote, which the linker would split", f)
+			}
 			inner[i] = `"` + f + `"`
 		}
 	}
-	return quoteLdflag("-extldflags=" + strings.Join(inner, " "))
+	arg, err := quoted.Join([]string{"-extldflags=" + strings.Join(inner, " ")})
+	if err != nil {
+		return "", fmt.Errorf("cannot pass %q through -ldflags: %w", flags, err)
+	}
+	return arg, nil
 }
 
 func mergeTags(a, b []string) string {

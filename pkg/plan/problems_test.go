@@ -50,6 +50,10 @@ func TestPlanProblems(t *testing.T) {
 		{name: "escaping-output", contains: []string{
 			`for windows/amd64/default: output path "../windows_amd64/app.exe" escapes the dist directory; likewise for 1 more job (windows/arm64/default), each with a value of its own`,
 		}},
+		{name: "extldflags-unquotable", contains: []string{
+			`13:21: builds[app].variants[rpath].extldflags: cannot pass ["-Wl,-rpath,'/opt/my lib'"] through -ldflags: argument`,
+			"contains both single and double quotes and cannot be quoted",
+		}},
 		{name: "missing-dir", contains: []string{"4:10: builds[app].dir: module directory $DIR/nope does not exist"}},
 		{name: "no-jobs", contains: []string{"portmatrix.yaml:3:3: builds: the plan has no jobs: the excludes (and the variants' targets) leave nothing to build"}},
 		{name: "no-jobs-filtered", manifest: "filters", targets: []string{"darwin/*"}, contains: []string{"--targets darwin/*: no job of the manifest matches; the plan is empty"}},

@@ -22,22 +22,6 @@ func TestShellLine(t *testing.T) {
 	assert.Equal(t, `cd '/src/my app' && GOOS=linux GOFLAGS='' CGO_CFLAGS='-O2 -g' Q='it'\''s' go build -o /d/x '-ldflags=-s -w' -tags=a,b ./cmd/x`, j.ShellLine())
 }
 
-func TestShellQuote(t *testing.T) {
-	tests := []struct{ in, want string }{
-		{"", "''"},
-		{"plain-._/=,:+@%", "plain-._/=,:+@%"},
-		{"a b", "'a b'"},
-		{"$HOME", "'$HOME'"},
-		{"it's", `'it'\''s'`},
-		{"*", "'*'"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.in, func(t *testing.T) {
-			assert.Equal(t, tt.want, shellQuote(tt.in))
-		})
-	}
-}
-
 func TestExt(t *testing.T) {
 	tests := []struct {
 		target, want string
@@ -89,10 +73,12 @@ func TestExtldflagsReachTheLinker(t *testing.T) {
 		{"several flags", []string{"-static", "-lm"}, "'-extldflags=-static -lm'"},
 		{"flag with a space", []string{"-static", "-L/opt/my lib"}, `'-extldflags=-static "-L/opt/my lib"'`},
 		{"flag with a single quote", []string{"-Wl,-rpath,'$ORIGIN'"}, `"-extldflags=-Wl,-rpath,'$ORIGIN'"`},
+		{"flag with a line break", []string{"-static", "-L/a\nb"}, "'-extldflags=-static \"-L/a\nb\"'"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			arg := extldflagsArg(tt.flags)
+			arg, err := extldflagsArg(tt.flags)
+			require.NoError(t, err)
 			assert.Equal(t, tt.arg, arg)
 			ldflags := "-s -w " + arg + " -X main.v=1"
 			fields, err := quoted.Split(ldflags)
@@ -103,6 +89,27 @@ func TestExtldflagsReachTheLinker(t *testing.T) {
 			got, err := quoted.Split(value)
 			require.NoError(t, err)
 			assert.Equal(t, tt.flags, got)
+		})
+	}
+}
+
+// TestExtldflagsThatCannotReachTheLinker: flags no quoting carries through
+// -ldflags and -extldflags intact are refused instead of being split into
+// other flags.
+func TestExtldflagsThatCannotReachTheLinker(t *testing.T) {
+	tests := []struct {
+		name  string
+		flags []string
+		want  string
+	}{
+		{"white space and a double quote", []string{`-DNAME="a b"`}, `flag "-DNAME=\"a b\"" holds both white space and a double quote`},
+		{"a space and a single quote", []string{"-Wl,-rpath,'/opt/my lib'"}, "contains both single and double quotes and cannot be quoted"},
+		{"both quote kinds", []string{`-DA="x"`, "-Wl,-rpath,'$ORIGIN'"}, "contains both single and double quotes and cannot be quoted"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := extldflagsArg(tt.flags)
+			assert.ErrorContains(t, err, tt.want)
 		})
 	}
 }

@@ -3,7 +3,9 @@ package report
 import (
 	"regexp"
 	"testing"
+	"unicode/utf8"
 
+	"github.com/portmatrix/portmatrix/pkg/repro"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -25,7 +27,7 @@ func showcaseJobs() []Job {
 				File:   "app_1.2.3_linux_amd64.tar.gz",
 				SHA256: "60303ae22b998861bce3b28f33eec1be758a213c86c93c076dbe9f558c11c752", Size: 1_048_576,
 			},
-			Reproducible: ReproYes,
+			Reproducible: repro.VerdictYes,
 		},
 		{
 			ID: "app/linux/amd64/cgo", Build: "app", Target: "linux/amd64", GOOS: "linux", GOARCH: "amd64",
@@ -34,14 +36,14 @@ func showcaseJobs() []Job {
 			Needed: []string{"libc.so.6", "libfoo.so.1"}, ThirdParty: []string{"libfoo.so.1"}, Expect: "dynamic",
 			Size: 2_404_000, DurationSec: 3.01, PIE: true,
 			Libc: "glibc", MaxGlibc: "2.34", GlibcSymbols: []string{"__libc_start_main@GLIBC_2.34", "pthread_create@GLIBC_2.34"},
-			Reproducible: ReproNo,
+			Reproducible: repro.VerdictNo,
 			ReproDetails: []string{"build setting -ldflags differs", "section .note.go.buildid differs at offset 0x1000"},
 		},
 		{
 			ID: "app/linux/amd64/v3/default", Build: "app", Target: "linux/amd64/v3", GOOS: "linux", GOARCH: "amd64",
 			Level: "v3", Variant: "default", Status: StatusOK, Output: "dist/app/linux_amd64_v3_default/app",
 			Format: "elf", Linkage: "static", Expect: "static", Size: 2_300_000, DurationSec: 1.5,
-			Reproducible: ReproYes,
+			Reproducible: repro.VerdictYes,
 		},
 		{
 			ID: "app/linux/arm64/default", Build: "app", Target: "linux/arm64", GOOS: "linux", GOARCH: "arm64",
@@ -71,7 +73,7 @@ func showcaseJobs() []Job {
 			ID: "app/windows/amd64/default", Build: "app", Target: "windows/amd64", GOOS: "windows", GOARCH: "amd64",
 			Variant: "default", Status: StatusOK, Output: "dist/app/windows_amd64_default/app.exe", Format: "pe",
 			Linkage: "dynamic", Needed: []string{"kernel32.dll"}, Expect: "any", Size: 2_500_000, DurationSec: 2.2,
-			MinOS: "6.1", Reproducible: ReproError, ReproDetails: []string{"second build: exit status 1"},
+			MinOS: "6.1", Reproducible: repro.VerdictError, ReproDetails: []string{"second build: exit status 1"},
 		},
 		{
 			ID: "app/windows/arm64/default", Build: "app", Target: "windows/arm64", GOOS: "windows", GOARCH: "arm64",
@@ -133,17 +135,66 @@ func TestClassOf(t *testing.T) {
 
 func TestClassStyles(t *testing.T) {
 	hex := regexp.MustCompile(`^#[0-9a-f]{6}$`)
-	symbols, colours := map[string]Class{}, map[string]Class{}
-	for _, c := range Classes() {
+	symbols, colours, marks := map[string]Class{}, map[string]Class{}, map[string]Class{}
+	for _, c := range legendOrder {
 		require.Contains(t, classStyles, c)
 		assert.NotEmpty(t, c.Symbol(), c)
 		assert.NotEmpty(t, c.Description(), c)
 		assert.Regexp(t, hex, c.Color(), c)
+		assert.Equal(t, 1, utf8.RuneCountInString(c.Mark()), "mark of %s is one character", c)
+		assert.NotEmpty(t, classStyles[c].markText, c)
 		assert.NotContains(t, symbols, c.Symbol(), "symbol of %s reused", c)
 		assert.NotContains(t, colours, c.Color(), "colour of %s reused", c)
-		symbols[c.Symbol()], colours[c.Color()] = c, c
+		if c != ClassDynamicThirdParty { // the text grid says D for both dynamic classes
+			assert.NotContains(t, marks, c.Mark(), "mark of %s reused", c)
+		}
+		symbols[c.Symbol()], colours[c.Color()], marks[c.Mark()] = c, c, c
 	}
-	assert.Len(t, classStyles, len(Classes()), "a style without a class in Classes()")
+	assert.Len(t, classStyles, len(legendOrder), "a style without a class in legendOrder")
+	assert.ElementsMatch(t, legendOrder, severity, "severity orders every class")
+	assert.Equal(t, []Class{ClassStatic, ClassDynamicSystem, ClassDynamicThirdParty, ClassCompiles, ClassFailed, ClassNotBuilt, ClassUnknown}, Classes(),
+		"Classes is every class but the one only check gives, in legend order")
+}
+
+func TestWorst(t *testing.T) {
+	assert.Equal(t, Class(""), Worst())
+	assert.Equal(t, ClassStatic, Worst(ClassCompiles, ClassStatic), "a binary's class hides a compile-only row")
+	assert.Equal(t, ClassDynamicThirdParty, Worst(ClassStatic, ClassDynamicThirdParty, ClassDynamicSystem))
+	assert.Equal(t, ClassUnknown, Worst(ClassDynamicSystem, ClassUnknown))
+	assert.Equal(t, ClassNotBuilt, Worst(ClassUnknown, ClassNotBuilt, ClassStatic))
+	assert.Equal(t, ClassExcluded, Worst(ClassNotBuilt, ClassExcluded))
+	assert.Equal(t, ClassFailed, Worst(ClassExcluded, ClassFailed, ClassCompiles))
+}
+
+// TestGridText: the text grid shows the worst class of each cell (levels
+// and variants share one), architectures as columns, blanks for targets
+// no job has.
+func TestGridText(t *testing.T) {
+	jobs := []Job{
+		{ID: "a", Target: "linux/amd64", Status: StatusOK, Linkage: "static"},
+		{ID: "b", Target: "linux/amd64/v3", Status: StatusOK, Linkage: "dynamic"},
+		{ID: "c", Target: "linux/arm/v6", Status: StatusOK, Package: "example.com/lib"},
+		{ID: "d", Target: "linux/arm/v7", Status: StatusOK, Linkage: "static-pie"},
+		{ID: "e", Target: "windows/arm64", Status: StatusFailed},
+		{ID: "f", Target: "js/wasm", Status: StatusCancelled},
+		{ID: "g", Target: "aix/ppc64", Status: StatusOK, Linkage: "unknown"},
+	}
+	g := NewGrid(jobs)
+	assert.Equal(t, ""+
+		"         amd64  arm  arm64  ppc64  wasm\n"+
+		"aix                         ?\n"+
+		"js                                 -\n"+
+		"linux    D      S\n"+
+		"windows              ✗\n", g.Text())
+	assert.Equal(t, map[string]string{"aix/ppc64": "?", "js/wasm": "-", "linux/amd64": "D", "linux/arm": "S", "windows/arm64": "✗"}, g.Marks())
+	assert.Equal(t, "S static · D dynamic · ✓ compiles (no binary) · ✗ fails · ∅ build constraints exclude every file · - not built · ? unknown linkage or status", g.TextLegend())
+	assert.NotContains(t, NewGrid(jobs[:1]).TextLegend(), "?", "unknown is listed only when present")
+	assert.Equal(t, "\n", NewGrid(nil).Text(), "an empty grid is an empty header")
+
+	excluded := NewGridOf(jobs[4:5], func(int) Class { return ClassExcluded })
+	assert.Equal(t, map[string]string{"windows/arm64": "∅"}, excluded.Marks())
+	assert.Contains(t, excluded.Legend(), ClassExcluded, "listed in the legend when present")
+	assert.NotContains(t, g.Legend(), ClassExcluded)
 }
 
 // cellView is a grid cell reduced to what the tests compare.

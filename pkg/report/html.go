@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/portmatrix/portmatrix/pkg/inspect"
+	"github.com/portmatrix/portmatrix/pkg/repro"
 )
 
 // htmlTemplate is the page WriteHTML fills. It is a template rather than
@@ -129,7 +130,7 @@ func newHTMLJob(i int, j Job) htmlJob {
 		Class:  c,
 		Status: printable(string(j.Status)),
 		Open: c == ClassFailed || c == ClassUnknown ||
-			j.Reproducible == ReproNo || j.Reproducible == ReproError,
+			j.Reproducible == repro.VerdictNo || j.Reproducible == repro.VerdictError,
 	}
 	brief := []string{statusLabel(j.Status)}
 	if built(j.Status) && j.Linkage != "" {

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/portmatrix/portmatrix/pkg/repro"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -132,7 +133,7 @@ func TestWriteHTML(t *testing.T) {
 				assert.Equal(t, printable(j.ID), d.attrs["data-job"])
 				_, open := d.attrs["open"]
 				assert.Equal(t, ClassOf(j) == ClassFailed || ClassOf(j) == ClassUnknown ||
-					j.Reproducible == ReproNo || j.Reproducible == ReproError, open, "open for %s", j.ID)
+					j.Reproducible == repro.VerdictNo || j.Reproducible == repro.VerdictError, open, "open for %s", j.ID)
 			}
 			if len(tt.report.Jobs) == 0 {
 				assert.Contains(t, out, "<p>No jobs.</p>")

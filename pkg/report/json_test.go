@@ -9,6 +9,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/portmatrix/portmatrix/pkg/internal/reportschema"
 )
 
 func TestWriteJSON(t *testing.T) {
@@ -26,6 +28,7 @@ func TestWriteJSON(t *testing.T) {
 			var b bytes.Buffer
 			require.NoError(t, WriteJSON(&b, tt.report))
 			golden(t, tt.golden, b.Bytes())
+			assert.NoError(t, reportschema.Validate(b.Bytes()))
 			assert.True(t, strings.HasSuffix(b.String(), "}\n"), "trailing newline")
 			assert.True(t, strings.HasPrefix(b.String(), "{\n  \"schema_version\": 1,\n"), "two-space indent")
 		})

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/portmatrix/portmatrix/pkg/repro"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -21,7 +22,7 @@ func TestWriteMarkdown(t *testing.T) {
 		LogTail: []string{"```go", "", "x := `y`"}, LogFile: "logs/a`b.log",
 	}, {
 		ID: "app|x/linux/amd64/<c*d>", Build: "app|x", Target: "linux/amd64", Variant: "<c*d>",
-		Status: StatusOK, Linkage: "static", Reproducible: ReproNo,
+		Status: StatusOK, Linkage: "static", Reproducible: repro.VerdictNo,
 		ReproDetails: []string{"section <.text> differs | at *0x10*"},
 	}})
 

@@ -1,6 +1,10 @@
 package report
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/portmatrix/portmatrix/pkg/repro"
+)
 
 // problem is what the writers list under the table for one job.
 type problem struct {
@@ -40,7 +44,7 @@ func problems(jobs []Job) []problem {
 // reproProblem is the problem entry of a job whose --reproducible check
 // said "no" or "error".
 func reproProblem(j Job) (problem, bool) {
-	msg := map[string]string{ReproNo: MsgNotReproducible, ReproError: MsgReproError}[j.Reproducible]
+	msg := map[string]string{repro.VerdictNo: MsgNotReproducible, repro.VerdictError: MsgReproError}[j.Reproducible]
 	return problem{id: j.ID, status: j.Status, messages: []string{msg}, details: j.ReproDetails}, msg != ""
 }
 
@@ -56,7 +60,7 @@ func statusProblem(j Job) (problem, bool) {
 			p.messages = append(p.messages, v)
 		}
 		if len(p.messages) == 0 {
-			if j.Reproducible == ReproNo || j.Reproducible == ReproError {
+			if j.Reproducible == repro.VerdictNo || j.Reproducible == repro.VerdictError {
 				return p, false
 			}
 			p.messages = []string{"expectation does not hold"}

@@ -94,13 +94,6 @@ type Artifact struct {
 	Size   int64  `json:"size"`
 }
 
-// Reproducibility verdicts of a job checked with --reproducible.
-const (
-	ReproYes   = "yes"   // a second, independent build gave the same bytes
-	ReproNo    = "no"    // it did not; ReproDetails says where they differ
-	ReproError = "error" // the second build could not be made
-)
-
 // Summary holds the counts of a run, so that consumers of the JSON document
 // and readers of the summary line need not count jobs themselves.
 type Summary struct {
@@ -188,10 +181,10 @@ type Job struct {
 	File string `json:"file,omitempty"`
 	// Archive is the job's release archive, when the build asks for one.
 	Archive *Artifact `json:"archive,omitempty"`
-	// Reproducible is "yes", "no" or "error" when --reproducible checked
-	// the job, "" otherwise; ReproDetails explains a "no" or an "error"
-	// (build settings, sections and the first offset that differ, and the
-	// flags that would fix it).
+	// Reproducible is "yes", "no" or "error" (repro.VerdictYes, VerdictNo,
+	// VerdictError) when --reproducible checked the job, "" otherwise;
+	// ReproDetails explains a "no" or an "error" (build settings, sections
+	// and the first offset that differ, and the flags that would fix it).
 	Reproducible string   `json:"reproducible,omitempty"`
 	ReproDetails []string `json:"reproducible_details,omitempty"`
 

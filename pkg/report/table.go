@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/portmatrix/portmatrix/pkg/inspect"
+	"github.com/portmatrix/portmatrix/pkg/repro"
 )
 
 // TableOptions controls terminal rendering; the CLI derives it from whether
@@ -183,11 +184,11 @@ func rowColours(j Job, row []string, l layout) []string {
 	}
 	if l.repro {
 		switch j.Reproducible {
-		case ReproYes:
+		case repro.VerdictYes:
 			c[len(row)-1] = sgrGreen
-		case ReproNo:
+		case repro.VerdictNo:
 			c[len(row)-1] = sgrRed
-		case ReproError:
+		case repro.VerdictError:
 			c[len(row)-1] = sgrYellow
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/portmatrix/portmatrix/pkg/repro"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -192,16 +193,16 @@ func TestWriteTableRepro(t *testing.T) {
 		problems []string // lines under the table
 	}{
 		{name: "not checked", jobs: []Job{ok}, column: false},
-		{name: "yes", jobs: with(ReproYes), column: true},
+		{name: "yes", jobs: with(repro.VerdictYes), column: true},
 		{
-			name: "no with details", jobs: with(ReproNo, "build setting -ldflags differs", "section .text differs at 0x40"), column: true,
+			name: "no with details", jobs: with(repro.VerdictNo, "build setting -ldflags differs", "section .text differs at 0x40"), column: true,
 			problems: []string{"  ✗ app/linux/amd64/default: " + MsgNotReproducible, "    build setting -ldflags differs", "    section .text differs at 0x40"},
 		},
 		{
-			name: "error", jobs: with(ReproError, "second build: exit status 1"), column: true,
+			name: "error", jobs: with(repro.VerdictError, "second build: exit status 1"), column: true,
 			problems: []string{"  ✗ app/linux/amd64/default: " + MsgReproError, "    second build: exit status 1"},
 		},
-		{name: "no without details", jobs: with(ReproNo), column: true, problems: []string{"  ✗ app/linux/amd64/default: " + MsgNotReproducible}},
+		{name: "no without details", jobs: with(repro.VerdictNo), column: true, problems: []string{"  ✗ app/linux/amd64/default: " + MsgNotReproducible}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -325,7 +326,7 @@ func TestCells(t *testing.T) {
 // violation (with MsgNotReproducible) is listed once, with its details.
 func TestReproViolationListedOnce(t *testing.T) {
 	j := Job{ID: "app/linux/amd64/default", Target: "linux/amd64", GOOS: "linux", GOARCH: "amd64", Variant: "default",
-		Status: StatusViolated, Linkage: "static", Reproducible: ReproNo, ReproDetails: []string{"add -trimpath"},
+		Status: StatusViolated, Linkage: "static", Reproducible: repro.VerdictNo, ReproDetails: []string{"add -trimpath"},
 		Violations: []string{MsgNotReproducible}}
 	ps := problems([]Job{j})
 	require.Len(t, ps, 1)

@@ -2,17 +2,17 @@ package repro
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"hash"
 	"io"
 	"io/fs"
 	"os"
 	"strconv"
 	"strings"
 	"unicode"
+
+	"github.com/portmatrix/portmatrix/pkg/inspect"
+	"github.com/portmatrix/portmatrix/pkg/internal/filehash"
 )
 
 // File is one side of a comparison.
@@ -124,8 +124,8 @@ func Compare(a, b string) (*Difference, error) {
 			d.DebugStringsA, d.DebugStringsB = diffDebugStrings(fa, fb, d.Sections)
 		}
 	}
-	if r, ok := la.at(d.Offset); ok {
-		d.Region, d.RegionOffset = r.name, d.Offset-r.off
+	if r, ok := la.At(d.Offset); ok {
+		d.Region, d.RegionOffset = r.Name, d.Offset-r.Off
 	}
 	d.BuildInfo, d.TrimPath, d.Cgo = diffBuildInfo(a, b)
 	return d, nil
@@ -153,6 +153,53 @@ func open(path string) (*os.File, *layout, error) {
 	return f, l, nil
 }
 
+// Formats of the files Compare understands beyond plain bytes: the
+// binaries whose regions inspect maps, and the archives releases pack.
+const (
+	formatELF   = string(inspect.FormatELF)
+	formatZip   = "zip"
+	formatGzip  = "gzip"
+	formatOther = ""
+)
+
+// layout is a file's regions, read by inspect.ReadLayout (none for a file
+// compared as plain bytes), and the format Difference names it by.
+type layout struct {
+	*inspect.Layout
+	format string
+}
+
+// readLayout reads the layout of the file in r. A file whose magic names
+// a binary format whose headers do not parse is an error; the caller names
+// the file.
+func readLayout(r io.ReaderAt, size int64) (*layout, error) {
+	l, err := inspect.ReadLayout(r, size)
+	switch {
+	case errors.Is(err, inspect.ErrUnknownFormat):
+		return &layout{Layout: &inspect.Layout{}, format: archiveFormat(r)}, nil
+	case err != nil:
+		return nil, err
+	}
+	switch l.Format {
+	case inspect.FormatELF, inspect.FormatMachO, inspect.FormatPE:
+		return &layout{Layout: l, format: string(l.Format)}, nil
+	}
+	return &layout{Layout: l, format: formatOther}, nil // a format inspect names but does not map
+}
+
+// archiveFormat names a release archive by its magic bytes.
+func archiveFormat(r io.ReaderAt) string {
+	var ident [4]byte
+	n, _ := r.ReadAt(ident[:], 0)
+	switch {
+	case bytes.HasPrefix(ident[:n], []byte("PK\x03\x04")):
+		return formatZip
+	case bytes.HasPrefix(ident[:n], []byte("\x1f\x8b")):
+		return formatGzip
+	}
+	return formatOther
+}
+
 // fileErr names path once: *fs.PathError already does.
 func fileErr(path string, err error) error {
 	if _, ok := errors.AsType[*fs.PathError](err); ok {
@@ -168,7 +215,7 @@ const scanChunk = 1 << 20
 // differing offset and decides BuildIDOnly. It reports whether the files
 // are the same.
 func (d *Difference) scan(fa, fb *os.File, la, lb *layout) (bool, error) {
-	ha, hb := sha256.New(), sha256.New()
+	ha, hb := filehash.New(), filehash.New()
 	bufA, bufB := make([]byte, scanChunk), make([]byte, scanChunk)
 	d.Offset = -1
 	d.BuildIDOnly = true
@@ -194,7 +241,7 @@ func (d *Difference) scan(fa, fb *os.File, la, lb *layout) (bool, error) {
 				if d.Offset < 0 {
 					d.Offset = o
 				}
-				if !la.inBuildID(o) || !lb.inBuildID(o) {
+				if !la.InBuildID(o) || !lb.InBuildID(o) {
 					d.BuildIDOnly = false
 					break
 				}
@@ -211,8 +258,8 @@ func (d *Difference) scan(fa, fb *os.File, la, lb *layout) (bool, error) {
 			break
 		}
 	}
-	d.A.Size, d.A.SHA256 = sizeAndSum(fa, ha)
-	d.B.Size, d.B.SHA256 = sizeAndSum(fb, hb)
+	d.A.Size, d.A.SHA256 = ha.Size(), ha.Sum()
+	d.B.Size, d.B.SHA256 = hb.Size(), hb.Sum()
 	if d.Offset < 0 {
 		d.BuildIDOnly = false
 		return d.A.SHA256 == d.B.SHA256, nil
@@ -227,26 +274,21 @@ func readErr(path string, off int64, err error) error {
 	return fileErr(path, fmt.Errorf("reading at offset %#x: %w", off, err))
 }
 
-func sizeAndSum(f *os.File, h hash.Hash) (int64, string) {
-	size, _ := f.Seek(0, io.SeekCurrent)
-	return size, hex.EncodeToString(h.Sum(nil))
-}
-
 // diffSections compares sections by name: those in both files whose bytes
 // differ, in the first file's order, then those only one file has.
 func diffSections(fa, fb *os.File, la, lb *layout) ([]SectionDiff, error) {
-	sa, sb := la.sections(), lb.sections()
-	inB := map[string]region{}
+	sa, sb := la.Sections(), lb.Sections()
+	inB := map[string]inspect.Region{}
 	for _, s := range sb {
-		inB[s.name] = s
+		inB[s.Name] = s
 	}
 	var out []SectionDiff
 	seen := map[string]bool{}
 	for _, s := range sa {
-		seen[s.name] = true
-		t, ok := inB[s.name]
+		seen[s.Name] = true
+		t, ok := inB[s.Name]
 		if !ok {
-			out = append(out, SectionDiff{Name: s.name, SizeA: s.size, SizeB: -1})
+			out = append(out, SectionDiff{Name: s.Name, SizeA: s.Size, SizeB: -1})
 			continue
 		}
 		same, err := sameBytes(fa, fb, s, t)
@@ -254,29 +296,29 @@ func diffSections(fa, fb *os.File, la, lb *layout) ([]SectionDiff, error) {
 			return nil, err
 		}
 		if !same {
-			out = append(out, SectionDiff{Name: s.name, SizeA: s.size, SizeB: t.size})
+			out = append(out, SectionDiff{Name: s.Name, SizeA: s.Size, SizeB: t.Size})
 		}
 	}
 	for _, t := range sb {
-		if !seen[t.name] {
-			out = append(out, SectionDiff{Name: t.name, SizeA: -1, SizeB: t.size})
+		if !seen[t.Name] {
+			out = append(out, SectionDiff{Name: t.Name, SizeA: -1, SizeB: t.Size})
 		}
 	}
 	return out, nil
 }
 
-func sameBytes(fa, fb *os.File, s, t region) (bool, error) {
-	if s.size != t.size {
+func sameBytes(fa, fb *os.File, s, t inspect.Region) (bool, error) {
+	if s.Size != t.Size {
 		return false, nil
 	}
-	bufA, bufB := make([]byte, min(s.size, scanChunk)), make([]byte, min(s.size, scanChunk))
-	for done := int64(0); done < s.size; {
-		n := min(int64(len(bufA)), s.size-done)
-		if _, err := fa.ReadAt(bufA[:n], s.off+done); err != nil {
-			return false, fileErr(fa.Name(), fmt.Errorf("reading %s at offset %#x: %w", s.name, s.off+done, err))
+	bufA, bufB := make([]byte, min(s.Size, scanChunk)), make([]byte, min(s.Size, scanChunk))
+	for done := int64(0); done < s.Size; {
+		n := min(int64(len(bufA)), s.Size-done)
+		if _, err := fa.ReadAt(bufA[:n], s.Off+done); err != nil {
+			return false, fileErr(fa.Name(), fmt.Errorf("reading %s at offset %#x: %w", s.Name, s.Off+done, err))
 		}
-		if _, err := fb.ReadAt(bufB[:n], t.off+done); err != nil {
-			return false, fileErr(fb.Name(), fmt.Errorf("reading %s at offset %#x: %w", t.name, t.off+done, err))
+		if _, err := fb.ReadAt(bufB[:n], t.Off+done); err != nil {
+			return false, fileErr(fb.Name(), fmt.Errorf("reading %s at offset %#x: %w", t.Name, t.Off+done, err))
 		}
 		if !bytes.Equal(bufA[:n], bufB[:n]) {
 			return false, nil

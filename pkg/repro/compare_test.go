@@ -127,33 +127,6 @@ func TestCompareMalformed(t *testing.T) {
 	})
 }
 
-func TestLayoutAt(t *testing.T) {
-	l := &layout{regions: []region{
-		{name: "the __TEXT segment", off: 0, size: 100},
-		{name: "__TEXT,__text", off: 40, size: 60, section: true},
-		{name: "the Go build ID", off: 40, size: 10, buildID: true},
-	}}
-	tests := []struct {
-		off     int64
-		want    string
-		buildID bool
-	}{
-		{0, "the __TEXT segment", false},
-		{39, "the __TEXT segment", false},
-		{40, "the Go build ID", true},
-		{49, "the Go build ID", true},
-		{50, "__TEXT,__text", false},
-		{99, "__TEXT,__text", false},
-		{100, "", false},
-	}
-	for _, tt := range tests {
-		r, ok := l.at(tt.off)
-		assert.Equal(t, tt.want != "", ok, "offset %d", tt.off)
-		assert.Equal(t, tt.want, r.name, "offset %d", tt.off)
-		assert.Equal(t, tt.buildID, l.inBuildID(tt.off), "offset %d", tt.off)
-	}
-}
-
 func TestSuggestions(t *testing.T) {
 	tests := []struct {
 		name string

@@ -260,8 +260,8 @@ func headerBytes(t *testing.T, path string) []byte {
 }
 
 // elfRegion names what holds off in the ELF file at path, independently of
-// the package's layout code: a header table by the ELF header's fields, or
-// a section by debug/elf.
+// the layout code (inspect.ReadLayout): a header table by the ELF header's
+// fields, or a section by debug/elf.
 func elfRegion(t *testing.T, path string, off int64) (string, int64) {
 	t.Helper()
 	f, err := elf.Open(path)

@@ -47,6 +47,9 @@ func goBuildIDAt(t *testing.T, path string) (int64, int64) {
 	return int64(i), int64(j + 4)
 }
 
+// lcUUID is the Mach-O LC_UUID load command (mach-o/loader.h).
+const lcUUID = 0x1b
+
 // machoLoadCommand finds the file offset and size of load command cmd.
 func machoLoadCommand(t *testing.T, path string, cmd uint32) (int64, int64) {
 	t.Helper()

@@ -53,9 +53,9 @@ import (
 	"github.com/portmatrix/portmatrix/pkg/plan"
 )
 
-// The verdicts of a check. They are the strings report.Job.Reproducible
-// holds (report.ReproYes, ReproNo, ReproError); they are repeated here so
-// that repro does not depend on the report package, which sits above it.
+// The verdicts of a check: the one definition of the strings a report
+// row's Reproducible holds (package report, which sits above repro, uses
+// these).
 const (
 	VerdictYes   = "yes"   // the second, independent build gave the same bytes
 	VerdictNo    = "no"    // it did not; Details says where they differ

@@ -10,12 +10,9 @@
 package state
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"sync"
@@ -23,6 +20,7 @@ import (
 
 	"github.com/portmatrix/portmatrix/pkg/inspect"
 	"github.com/portmatrix/portmatrix/pkg/internal/atomicfile"
+	"github.com/portmatrix/portmatrix/pkg/internal/filehash"
 )
 
 // SchemaVersion is the version of the file's layout. A file with another
@@ -86,7 +84,7 @@ func (f *File) FreshArchive(id, key string) (Archive, bool) {
 	if !ok || e.Archive == nil || key == "" || e.Archive.Key != key {
 		return Archive{}, false
 	}
-	sum, err := hashOutput(e.Archive.Path, e.Archive.Size)
+	sum, err := filehash.FileSized(e.Archive.Path, e.Archive.Size)
 	if err != nil || sum != e.Archive.SHA256 {
 		return Archive{}, false
 	}
@@ -177,37 +175,11 @@ func (f *File) Fresh(id, key string) (Entry, bool) {
 	if !ok || key == "" || e.Key != key || e.Output == "" || e.SHA256 == "" {
 		return Entry{}, false
 	}
-	sum, err := hashOutput(e.Output, e.Size)
+	sum, err := filehash.FileSized(e.Output, e.Size)
 	if err != nil || sum != e.SHA256 {
 		return Entry{}, false
 	}
 	return e, true
-}
-
-// hashOutput is the hex SHA-256 of a regular file that has size bytes;
-// another size is an error before any byte is read.
-func hashOutput(path string, size int64) (string, error) {
-	r, err := os.Open(path)
-	if err != nil {
-		return "", err
-	}
-	defer r.Close()
-	st, err := r.Stat()
-	if err != nil {
-		return "", err
-	}
-	if !st.Mode().IsRegular() || st.Size() != size {
-		return "", fmt.Errorf("%s: not the recorded %d-byte file", path, size)
-	}
-	h := sha256.New()
-	n, err := io.CopyBuffer(h, io.LimitReader(r, size), make([]byte, 1<<20))
-	if err != nil {
-		return "", err
-	}
-	if n != size {
-		return "", fmt.Errorf("%s: shrank while it was hashed", path)
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // Observe describes an output just built: its path, size, mtime and
@@ -218,7 +190,7 @@ func Observe(output string) (Entry, error) {
 	if err != nil {
 		return Entry{}, fmt.Errorf("state: %w", err)
 	}
-	sum, err := hashOutput(output, st.Size())
+	sum, err := filehash.FileSized(output, st.Size())
 	if err != nil {
 		return Entry{}, fmt.Errorf("state: %w", err)
 	}

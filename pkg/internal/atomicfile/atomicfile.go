@@ -1,19 +1,170 @@
 // Package atomicfile writes a file so that a reader sees either the old
 // file or the complete new one, never half of it: the content goes to a
-// temporary file in the same directory, which is synced and renamed over
-// the destination only when everything was written. A failed write removes
+// temporary file in the same directory, which is renamed over the
+// destination only when everything was written. A failed write removes
 // the temporary file and leaves the destination as it was, so a failed or
-// cancelled run never clobbers a previous good report, archive or sums file.
+// cancelled run never clobbers a previous good binary, report, archive or
+// sums file.
+//
+// It is the one temp-file-and-rename of portmatrix: reports, archives and
+// sums go through Write, caches through WriteNoSync, and writers that fill
+// the file some other way (go build -o writing it by name, a copy that is
+// checked before it may replace anything) through Create and Commit.
+//
+// Every temporary file is named ".NAME.portmatrix-DIGITS" beside NAME, so
+// that IsTemp can tell the leftovers of a crashed run from anything else.
 package atomicfile
 
 import (
+	"errors"
+	"io/fs"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 )
 
+// tempInfix sits between the destination's name and the random digits of
+// every temporary file's name.
+const tempInfix = ".portmatrix-"
+
+// File is a temporary file beside its destination, open for writing.
+// Commit (or CommitNoSync) renames it over the destination; Abort removes
+// it. Deferring Abort right after Create is the idiom: it does nothing
+// once the file was committed.
+type File struct {
+	*os.File
+	path   string
+	closed bool
+	done   bool
+}
+
+// errDone is returned when a File is committed or aborted twice.
+var errDone = errors.New("atomicfile: already committed or aborted")
+
+// Create creates the directory of path if needed and a new temporary file
+// beside path, with mode perm less the umask (as os.Create does: a binary
+// created with 0o777 is executable wherever go build's would be).
+func Create(path string, perm os.FileMode) (*File, error) {
+	dir, base := filepath.Split(path)
+	if dir == "" {
+		dir = "."
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	for try := 0; ; try++ {
+		name := filepath.Join(dir, "."+base+tempInfix+strconv.FormatUint(uint64(rand.Uint32()), 10))
+		f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, perm)
+		if errors.Is(err, fs.ErrExist) && try < 10000 {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		return &File{File: f, path: path}, nil
+	}
+}
+
+// Path is the destination the file is committed to.
+func (f *File) Path() string { return f.path }
+
+// Close closes the handle and keeps the temporary file, for a writer that
+// fills it by name (go build -o); Commit then only renames it.
+func (f *File) Close() error {
+	if f.closed {
+		return nil
+	}
+	f.closed = true
+	return f.File.Close()
+}
+
+// Commit syncs the temporary file, closes it and renames it over the
+// destination, so that after a crash the destination is the old file or
+// the whole new one. On failure the temporary file is removed.
+func (f *File) Commit() error { return f.commit(true) }
+
+// CommitNoSync is Commit without the fsync, for caches and other files
+// whose reader checks what it reads (a size and a SHA-256): a file a crash
+// left torn is detected and made again, so the cost of syncing buys
+// nothing there.
+func (f *File) CommitNoSync() error { return f.commit(false) }
+
+func (f *File) commit(sync bool) error {
+	if f.done {
+		return errDone
+	}
+	f.done = true
+	err := f.finish(sync)
+	if err == nil {
+		err = os.Rename(f.Name(), f.path)
+	}
+	if err != nil {
+		os.Remove(f.Name())
+		return err
+	}
+	return nil
+}
+
+// finish syncs (when asked) and closes the temporary file; a handle the
+// writer already closed is reopened to be synced.
+func (f *File) finish(sync bool) error {
+	if f.closed && sync {
+		r, err := os.Open(f.Name())
+		if err != nil {
+			return err
+		}
+		err = r.Sync()
+		if cerr := r.Close(); err == nil {
+			err = cerr
+		}
+		return err
+	}
+	if sync {
+		if err := f.File.Sync(); err != nil {
+			f.Close()
+			return err
+		}
+	}
+	return f.Close()
+}
+
+// Abort closes and removes the temporary file, leaving the destination as
+// it was. After Commit it does nothing and returns nil.
+func (f *File) Abort() error {
+	if f.done {
+		return nil
+	}
+	f.done = true
+	f.Close()
+	return os.Remove(f.Name())
+}
+
+// IsTemp reports whether name, a file's base name, is one of the
+// temporary files Create makes (".NAME.portmatrix-DIGITS"), so that the
+// leftovers of a crashed or killed run can be found and removed without
+// touching anything else.
+func IsTemp(name string) bool {
+	i := strings.LastIndex(name, tempInfix)
+	if i < 2 || name[0] != '.' {
+		return false
+	}
+	digits := name[i+len(tempInfix):]
+	if digits == "" {
+		return false
+	}
+	for _, c := range digits {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}
+
 // Write creates the directory of path if needed, lets write fill a
-// temporary file beside path, sets its mode to perm, syncs it and renames
-// it to path.
+// temporary file beside path, sets its mode to perm exactly (whatever the
+// umask), syncs it and renames it to path.
 func Write(path string, perm os.FileMode, write func(*os.File) error) error {
 	return writeFile(path, perm, true, write)
 }
@@ -25,34 +176,20 @@ func WriteNoSync(path string, perm os.FileMode, write func(*os.File) error) erro
 	return writeFile(path, perm, false, write)
 }
 
-func writeFile(path string, perm os.FileMode, sync bool, write func(*os.File) error) (err error) {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+func writeFile(path string, perm os.FileMode, sync bool, write func(*os.File) error) error {
+	f, err := Create(path, perm)
 	if err != nil {
 		return err
 	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if err := write(tmp); err != nil {
+	defer f.Abort()
+	if err := write(f.File); err != nil {
 		return err
 	}
-	if err := tmp.Chmod(perm); err != nil {
+	if err := f.Chmod(perm); err != nil {
 		return err
 	}
 	if sync {
-		if err := tmp.Sync(); err != nil {
-			return err
-		}
+		return f.Commit()
 	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+	return f.CommitNoSync()
 }
