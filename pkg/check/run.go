@@ -117,23 +117,13 @@ func Run(ctx context.Context, src Source, opt RunOptions) (*Result, error) {
 // runJobs runs the matrix in the worker pool, inspects what it built and
 // makes the report.
 func runJobs(ctx context.Context, ws *Workspace, jobs []Job, opt RunOptions) (*report.Report, []Outcome) {
-	planJobs := PlanJobs(jobs)
+	planJobs := plan.WithThreads(PlanJobs(jobs), sched.ThreadsFor(opt.Threads, opt.Jobs, len(jobs), opt.EnvGOMAXPROCS))
 	opt.Observer.Starting(len(planJobs))
 	results := build.Run(ctx, NewRunner(jobs, &build.GoRunner{}), planJobs, build.Options{
 		Jobs: opt.Jobs, Timeout: opt.Timeout, OnStart: opt.Observer.JobStarted, OnDone: opt.Observer.JobDone,
-		Threads: sched.ThreadsFor(opt.Threads, opt.Jobs, len(planJobs), opt.EnvGOMAXPROCS),
 	})
 	opt.Observer.Finished()
-	outcomes := make([]verify.Outcome, len(results))
-	for i, res := range results {
-		switch {
-		case res.Status != build.StatusOK:
-		case jobs[i].Kind == KindBinary:
-			outcomes[i] = verify.Binary(res.Job)
-		default:
-			outcomes[i] = verify.Outcome{Info: &inspect.Info{}} // a compile check has no binary to read
-		}
-	}
+	outcomes := Inspect(jobs, results)
 	outs := Diagnose(jobs, results, ws.ModCache)
 	rows := report.Collect(report.Stages{
 		Results: results, Outcomes: outcomes, Check: Rows(jobs, outs), Temporary: opt.Dist == "",
@@ -149,4 +139,21 @@ func runJobs(ctx context.Context, ws *Workspace, jobs []Job, opt RunOptions) (*r
 		Summary:       report.Summarize(rows),
 	}
 	return rep, outs
+}
+
+// Inspect reads and checks the binary of every binary job that built
+// (jobs and results indexed alike); a compile check that passed gets an
+// empty inspection, since it has no binary.
+func Inspect(jobs []Job, results []build.Result) []verify.Outcome {
+	outcomes := make([]verify.Outcome, len(results))
+	for i, res := range results {
+		switch {
+		case res.Status != build.StatusOK:
+		case jobs[i].Kind == KindBinary:
+			outcomes[i] = verify.Binary(res.Job)
+		default:
+			outcomes[i] = verify.Outcome{Info: &inspect.Info{}}
+		}
+	}
+	return outcomes
 }
