@@ -75,7 +75,7 @@ usage and manifest errors.`,
 	fs.StringVar(&o.cache, "cache", "", "the output cache, where every built binary is kept by its input key and restored from when a job's inputs match again: a directory, or off (default: $PORTMATRIX_CACHE, else portmatrix/outputs in the user cache directory)")
 	fs.BoolVar(&o.explain, "explain", false, "say on stderr why each job that cannot be proved unchanged is built")
 	fs.StringVar(&o.maxMemory, "max-memory", "auto", "memory budget of the builds running at once, e.g. 8G (auto: 80% of available memory; 0: none); a build is estimated from its last recorded peak, else 1G")
-	fs.StringVar(&o.threads, "threads", "auto", "GOMAXPROCS of each build: auto (the cores shared among the builds running at once when the plan has at least 3 builds per -j slot; off when GOMAXPROCS is set in the environment), a number, or 0 (not set: every build sizes itself to every core)")
+	fs.StringVar(&o.threads, "threads", "auto", "GOMAXPROCS of each build, set in its environment and shown by plan: auto (the cores shared among the builds running at once when the plan has at least 3 builds per -j slot; the environment's GOMAXPROCS when set), a number, or 0 (not set: every build sizes itself to every core)")
 	fs.StringVar(&o.checksums, "checksums", "", "SHA256SUMS file to write (default SHA256SUMS in the dist directory; none: do not write one; a shard writes none)")
 	return cmd
 }
@@ -84,7 +84,7 @@ usage and manifest errors.`,
 // before anything is loaded.
 func (o *buildOptions) options(stdio Stdio) (pipeline.Options, error) {
 	opt := pipeline.Options{Tool: "portmatrix " + Version, Jobs: o.jobs, FailFast: o.failFast, Timeout: o.timeout,
-		Smoke: o.smoke, Reproducible: o.reproducible, Force: o.force, Explain: o.explain}
+		Smoke: o.smoke, Reproducible: o.reproducible, Force: o.force, Explain: o.explain, EnvGOMAXPROCS: stdio.getenv("GOMAXPROCS")}
 	if o.jobs < 1 {
 		return opt, usageErr("--jobs must be at least 1 (got %d)", o.jobs)
 	}

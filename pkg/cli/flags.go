@@ -16,14 +16,15 @@ import (
 
 // planFlags are the flags shared by every command that reads a manifest.
 type planFlags struct {
-	file    string
-	goBin   string
-	dist    string
-	targets []string
-	builds  []string
-	version string
-	commit  string
-	date    string
+	file        string
+	goBin       string
+	dist        string
+	targets     []string
+	builds      []string
+	version     string
+	commit      string
+	date        string
+	passthrough []string
 }
 
 func (f *planFlags) register(fs *pflag.FlagSet) {
@@ -35,6 +36,7 @@ func (f *planFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.version, "app-version", "", "value of {{.Version}} in templates (default from git describe --tags --always --dirty, else \"dev\")")
 	fs.StringVar(&f.commit, "commit", "", "value of {{.Commit}} in templates (default git HEAD, else \"none\")")
 	fs.StringVar(&f.date, "date", "", "value of {{.Date}} in templates, RFC 3339 (default SOURCE_DATE_EPOCH, else the commit time, else now)")
+	fs.StringArrayVar(&f.passthrough, "env-passthrough", nil, "pass this variable of the environment to every job, with its value shown in the plan and the report (repeatable; like env_passthrough in the manifest)")
 }
 
 func registerGo(fs *pflag.FlagSet, goBin *string) {
@@ -55,7 +57,7 @@ func goCommand(flag string, stdio Stdio) string {
 // loadOptions are the pipeline's load options from the flags.
 func (f *planFlags) loadOptions(stdio Stdio) pipeline.LoadOptions {
 	return pipeline.LoadOptions{
-		File: f.file, GoBin: goCommand(f.goBin, stdio), Dist: f.dist, Targets: f.targets, Builds: f.builds,
+		File: f.file, GoBin: goCommand(f.goBin, stdio), Dist: f.dist, Targets: f.targets, Builds: f.builds, Passthrough: f.passthrough,
 		Stamp: release.StampOptions{Version: f.version, Commit: f.commit, Date: f.date, SourceDateEpoch: stdio.getenv("SOURCE_DATE_EPOCH")},
 	}
 }

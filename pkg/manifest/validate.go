@@ -115,7 +115,21 @@ var reservedEnv = map[string]string{
 	"GOARM": "a target level such as linux/arm/v7", "GOAMD64": "a target level such as linux/amd64/v3",
 	"GOARM64": "a target level", "GO386": "a target level", "GOMIPS": "a target level",
 	"GOMIPS64": "a target level", "GOPPC64": "a target level", "GORISCV64": "a target level",
-	"GOFLAGS": "flags",
+	"GOFLAGS":     "flags",
+	"GOTOOLCHAIN": "--go (every job builds with the go command portmatrix asked about, GOTOOLCHAIN=local)",
+}
+
+// CheckPassthrough checks a variable name given to env_passthrough (or
+// --env-passthrough): a portable name, and none that the plan itself
+// decides. The error is a sentence without the name's location.
+func CheckPassthrough(name string) error {
+	if !envNameRE.MatchString(name) {
+		return fmt.Errorf("%q is not a variable name: use letters, digits and '_', not starting with a digit", name)
+	}
+	if key, ok := reservedEnv[name]; ok && name != "GOFLAGS" {
+		return fmt.Errorf("%s cannot be passed through: portmatrix sets it from %s", name, key)
+	}
+	return nil
 }
 
 // Validate checks everything that does not need the Go toolchain: required
@@ -144,6 +158,7 @@ func Validate(m *Manifest) Problems {
 	if len(m.Builds) == 0 {
 		add(m.KeyLoc("builds"), "builds", "no builds: list at least one under `builds:`")
 	}
+	checkPassthrough(m.EnvPassthrough, m.located, "", add)
 	ids := map[string]bool{}
 	for i := range m.Builds {
 		b := &m.Builds[i]
@@ -179,6 +194,7 @@ func Validate(m *Manifest) Problems {
 			}
 		}
 		checkEnv(b.Env, b.located, bp, add)
+		checkPassthrough(b.EnvPassthrough, b.located, bp+".", add)
 		checkTemplate(b.Ldflags, b.KeyLoc("ldflags"), bp+".ldflags", add)
 		if b.Output != "" {
 			if out, ok := checkTemplate(b.Output, b.KeyLoc("output"), bp+".output", add); ok {
@@ -313,6 +329,14 @@ func checkEnv(env []string, at located, path string, add adder) {
 		}
 		if key, reserved := reservedEnv[k]; reserved {
 			add(at.ItemLoc("env", j), path+".env", "%s is set by portmatrix from %s; do not set it in env", k, key)
+		}
+	}
+}
+
+func checkPassthrough(names []string, at located, path string, add adder) {
+	for j, name := range names {
+		if err := CheckPassthrough(name); err != nil {
+			add(at.ItemLoc("env_passthrough", j), path+"env_passthrough", "%v", err)
 		}
 	}
 }

@@ -13,7 +13,7 @@ import (
 // must appear in the problem reported on that line.
 const manyErrors = `version: 2                          # want: want ` + "`version: 1`" + `
 dist: /abs                          # want: dist directory "/abs"
-colour: red                         # want: (known keys: version, dist, builds)
+colour: red                         # want: (known keys: version, dist, env_passthrough, builds)
 builds:
   - id: app
     mian: ./cmd/app                 # want: (did you mean "main"?)
@@ -132,6 +132,10 @@ func TestInputsThatBreakJobs(t *testing.T) {
 		{"main outside the module", `    main: ../other`, `main "../other" leaves the module directory`, 4, 11},
 		{"absolute dir", `    dir: /srv`, `builds[app].dir: dir "/srv" is absolute`, 4, 10},
 		{"NUL in a flag", `    flags: ["-gcflags=\u0000"]`, `contains a NUL character`, 4, 13},
+		{"passing a level through", `    env_passthrough: [GOAMD64]`, `builds[app].env_passthrough: GOAMD64 cannot be passed through: portmatrix sets it from a target level such as linux/amd64/v3`, 4, 23},
+		{"passing GOTOOLCHAIN through", `    env_passthrough: [GOTOOLCHAIN]`, `GOTOOLCHAIN cannot be passed through: portmatrix sets it from --go`, 4, 23},
+		{"a passthrough that is no name", `    env_passthrough: [MY-VAR]`, `"MY-VAR" is not a variable name`, 4, 23},
+		{"GOTOOLCHAIN in env", `    env: [GOTOOLCHAIN=go1.22.0]`, `GOTOOLCHAIN is set by portmatrix from --go`, 4, 11},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

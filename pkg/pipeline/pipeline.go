@@ -21,9 +21,7 @@ package pipeline
 import (
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/portmatrix/portmatrix/pkg/build"
@@ -46,8 +44,11 @@ type Options struct {
 	// Tool names portmatrix in the report ("portmatrix v1.2.3").
 	Tool string
 	// Environ is the environment every job inherits, its own Env on top
-	// (os.Environ() when nil).
+	// (Loaded.Environ when nil).
 	Environ []string
+	// EnvGOMAXPROCS is GOMAXPROCS of portmatrix's environment, for the
+	// --threads policy (SelectJobs).
+	EnvGOMAXPROCS string
 
 	// Jobs is the most builds at once (at least 1); FailFast stops after
 	// the first failure; Timeout bounds each build (0: none).
@@ -133,10 +134,8 @@ type run struct {
 // written, say); the report is nil only with a PreflightError or when
 // nothing ran.
 func Build(ctx context.Context, ld *Loaded, opt Options) (*report.Report, error) {
-	r := &run{opt: defaults(opt, ld), ld: ld, jobs: ld.Plan.Jobs}
-	if opt.Shard != nil {
-		r.jobs = shard.Select(r.jobs, *opt.Shard)
-	}
+	r := &run{opt: defaults(opt, ld), ld: ld}
+	r.jobs = ld.SelectJobs(opt.Shard, r.opt.Jobs, r.opt.Threads, opt.EnvGOMAXPROCS)
 	started := r.opt.Now()
 	inc, notes := incremental.Open(ctx, r.jobs, incremental.Options{
 		DistDir: ld.Plan.DistDir, Cache: r.opt.Cache, NewKeyer: r.opt.Keyer,
@@ -171,7 +170,7 @@ func Build(ctx context.Context, ld *Loaded, opt Options) (*report.Report, error)
 func defaults(opt Options, ld *Loaded) Options {
 	opt.Jobs = max(opt.Jobs, 1)
 	if opt.Environ == nil {
-		opt.Environ = os.Environ()
+		opt.Environ = ld.Environ
 	}
 	if opt.Now == nil {
 		opt.Now = time.Now
@@ -213,15 +212,4 @@ func (r *run) notify(notes ...note.Note) {
 	for _, n := range notes {
 		r.opt.Notify(n)
 	}
-}
-
-// envValue is the last value of key in environ ("" when unset).
-func envValue(environ []string, key string) string {
-	v := ""
-	for _, kv := range environ {
-		if k, val, ok := strings.Cut(kv, "="); ok && k == key {
-			v = val
-		}
-	}
-	return v
 }

@@ -457,3 +457,30 @@ func TestBuildInputsChangedDuringBuild(t *testing.T) {
 	assert.Equal(t, map[string]string{"a": "ok"}, how(rep), "built again: the first binary was made from other inputs")
 	assert.Len(t, f.runner.ran(), 1)
 }
+
+// TestUserGoEnv: a go env file setting that would reach a build behind the
+// plan's back is a problem at its line; the proxy and cache settings jobs
+// inherit anyway, and settings every job overrides, are not.
+func TestUserGoEnv(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "env")
+	require.NoError(t, os.WriteFile(file, []byte("GOPROXY=https://proxy.example\nGOFLAGS=-race\nGOAMD64=v3\n\nGOEXPERIMENT=\n"), 0o644))
+	env := goenv.Env{"GOENV": file}
+	amd64 := target.Target{GOOS: "linux", GOARCH: "amd64"}
+	arm64 := target.Target{GOOS: "linux", GOARCH: "arm64"}
+	jobs := []plan.Job{{Target: amd64, Env: []string{"GOOS=linux", "GOARCH=amd64", "GOAMD64=v1", "GOFLAGS="}}}
+	ps := userGoEnv(env, jobs)
+	require.Len(t, ps, 1, ps.Error())
+	assert.Equal(t, file+":2: GOFLAGS: GOFLAGS=-race, set by `go env -w`, would change builds without being in the plan: remove it (go env -u GOFLAGS), or put it in the manifest (env:, flags:) or pass it through (env_passthrough)", ps[0].Error())
+
+	jobs = append(jobs, plan.Job{Target: arm64, Env: []string{"GOOS=linux", "GOARCH=arm64", "GOARM64=v8.0", "GOFLAGS="}})
+	ps = userGoEnv(env, jobs)
+	require.Len(t, ps, 1, "GOAMD64 means nothing to the arm64 job: %s", ps.Error())
+
+	jobs = append(jobs, plan.Job{Target: amd64, Env: []string{"GOOS=linux", "GOARCH=amd64"}})
+	ps = userGoEnv(env, jobs)
+	require.Len(t, ps, 2, "an amd64 job that does not set GOAMD64 would get the file's: %s", ps.Error())
+	assert.Equal(t, "GOAMD64", ps[1].Field)
+
+	assert.Empty(t, userGoEnv(goenv.Env{"GOENV": "off"}, jobs))
+	assert.Empty(t, userGoEnv(goenv.Env{"GOENV": filepath.Join(t.TempDir(), "none")}, jobs), "no file, no settings")
+}

@@ -73,7 +73,6 @@ func (r *run) pool(ctx context.Context, toBuild []plan.Job, inc *incremental.Ses
 		Jobs: r.opt.Jobs, FailFast: r.opt.FailFast, Timeout: r.opt.Timeout,
 		OnStart: obs.JobStarted, OnDone: onDone,
 		Cost: sched.Cost(toBuild, inc.History()), MaxMemory: r.opt.MaxMemory, Memory: sched.Memory(inc.History()),
-		Threads: sched.ThreadsFor(r.opt.Threads, r.opt.Jobs, len(toBuild), envValue(r.opt.Environ, "GOMAXPROCS")),
 	})
 	obs.Finished()
 	inspecting.Wait()

@@ -168,6 +168,11 @@ func (p *planner) run() (*Plan, manifest.Problems) {
 	p.plan.Warnings = []string{}
 
 	filter := p.checkFilter()
+	for _, name := range p.opt.Passthrough {
+		if err := manifest.CheckPassthrough(name); err != nil {
+			p.ps = append(p.ps, manifest.Problem{File: "--env-passthrough", Msg: err.Error()})
+		}
+	}
 	for _, id := range p.opt.Builds {
 		if !slices.ContainsFunc(p.m.Builds, func(b manifest.Build) bool { return b.ID == id }) {
 			var ids []string
@@ -375,6 +380,28 @@ func (p *planner) warnings(b *manifest.Build, v *manifest.Variant) {
 	}
 }
 
+// passthrough is NAME=value for every variable passed through to build b's
+// jobs (the manifest's env_passthrough, the build's, Options.Passthrough)
+// that is set in the environment, each once, in that order.
+func (p *planner) passthrough(b *manifest.Build) []string {
+	if p.opt.LookupEnv == nil {
+		return nil
+	}
+	var env, seen []string
+	for _, names := range [][]string{p.m.EnvPassthrough, b.EnvPassthrough, p.opt.Passthrough} {
+		for _, name := range names {
+			if slices.Contains(seen, name) {
+				continue
+			}
+			seen = append(seen, name)
+			if v, ok := p.opt.LookupEnv(name); ok {
+				env = append(env, name+"="+v)
+			}
+		}
+	}
+	return env
+}
+
 // selectToolchain picks the C toolchain of a cgo job; nil for pure-Go jobs.
 func (p *planner) selectToolchain(b *manifest.Build, v *manifest.Variant, t target.Target) (*toolchain.Toolchain, error) {
 	if !v.Cgo {
@@ -492,12 +519,16 @@ func (p *planner) addJob(b *manifest.Build, v *manifest.Variant, t target.Target
 	if v.Cgo {
 		cgo = "1"
 	}
-	env := append(t.Env(), "CGO_ENABLED="+cgo, "GOFLAGS=")
+	// GOFLAGS is cleared for a shell the line is pasted into (a job
+	// inherits no GOFLAGS); GOTOOLCHAIN=local: the go command portmatrix
+	// asked about builds, never one a go.mod's toolchain line picks.
+	env := append(t.Env(), "CGO_ENABLED="+cgo, "GOFLAGS=", "GOTOOLCHAIN=local")
 	if tc != nil {
 		env = append(env, tc.Env()...)
 	}
 	env = append(env, b.Env...)
 	env = append(env, v.Env...)
+	env = append(env, p.passthrough(b)...)
 
 	arch, ok := p.archive(b, t, v, data)
 	if !ok {

@@ -70,7 +70,8 @@ func collectOne(st Stages, i int, res build.Result) Job {
 		ID: j.ID, Build: j.Build, Target: j.Target.String(), GOOS: j.Target.GOOS, GOARCH: j.Target.GOARCH,
 		Level: j.Target.Level, Variant: j.Variant, Cgo: j.Cgo, Linkmode: j.Linkmode,
 		Output: j.Output, Expect: j.Expect.Linkage, DurationSec: res.Duration.Seconds(),
-		GOMAXPROCS: res.Threads, Needed: []string{}, Violations: []string{}, ThirdParty: []string{},
+		GOMAXPROCS: j.Threads(), Needed: []string{}, Violations: []string{}, ThirdParty: []string{},
+		Argv: j.Argv, Env: j.Env,
 	}
 	row.Status = statusOf(res.Status)
 	if res.Err != nil {

@@ -188,6 +188,12 @@ type Job struct {
 	Reproducible string   `json:"reproducible,omitempty"`
 	ReproDetails []string `json:"reproducible_details,omitempty"`
 
+	// Argv and Env are the job's exact command and what it set on top of
+	// the inherited environment (the plan's Inherit names), as it ran:
+	// the record of how the binary was made.
+	Argv []string `json:"argv,omitempty"`
+	Env  []string `json:"env,omitempty"`
+
 	// Runs is the smoke run of the binary (--smoke or smoke: in the
 	// manifest); nil when it was not run.
 	Runs *smoke.Result `json:"runs,omitempty"`

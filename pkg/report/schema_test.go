@@ -289,6 +289,8 @@ func fullReport() *Report {
 		Archive: &Artifact{File: "app_1.2.3_linux_arm_v7_cgo.tar.gz",
 			SHA256: "60303ae22b998861bce3b28f33eec1be758a213c86c93c076dbe9f558c11c752", Size: 654_321},
 		Reproducible: repro.VerdictNo, ReproDetails: []string{"section .go.buildinfo differs", "use -trimpath"},
+		Argv: []string{"go", "build", "-o", "/work/dist/app/linux_arm_v7/cgo/app", "."},
+		Env:  []string{"GOOS=linux", "GOARCH=arm", "GOARM=7", "CGO_ENABLED=1", "GOFLAGS=", "GOTOOLCHAIN=local", "GOMAXPROCS=1"},
 		Runs: &smoke.Result{Status: smoke.StatusFailed, How: "qemu-arm -L /usr/arm-linux-gnueabihf",
 			Command: []string{"qemu-arm", "-L", "/usr/arm-linux-gnueabihf", "app", "--version"}, ExitCode: 2,
 			Output: []string{"app: bad flag"}, Why: "exit status 2", Duration: time.Second},

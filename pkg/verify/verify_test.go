@@ -54,7 +54,16 @@ func TestCheck(t *testing.T) {
 		{"level", job(target.Target{GOOS: "linux", GOARCH: "arm", Level: "v7"}, false, "static"),
 			&inspect.Info{Format: inspect.FormatELF, GOOS: "linux", GOARCH: "arm", Linkage: inspect.LinkageStatic,
 				Go: &inspect.GoInfo{Settings: map[string]string{"GOARM": "6"}}},
-			[]string{"target: Go build info says GOARM=6, the job asked for 7"}},
+			[]string{"target: Go build info says GOARM=6, the job asked for GOARM=7"}},
+		// GOAMD64=v2 leaked from the environment into a job that names no
+		// level: the default, v1, is what it asked for (issue 14, item 1).
+		{"level from elsewhere", job(linuxAMD64, false, "static"),
+			&inspect.Info{Format: inspect.FormatELF, GOOS: "linux", GOARCH: "amd64", Linkage: inspect.LinkageStatic,
+				Go: &inspect.GoInfo{Settings: map[string]string{"GOAMD64": "v2"}}},
+			[]string{"target: Go build info says GOAMD64=v2, the job asked for GOAMD64=v1"}},
+		{"default level", job(linuxAMD64, false, "static"),
+			&inspect.Info{Format: inspect.FormatELF, GOOS: "linux", GOARCH: "amd64", Linkage: inspect.LinkageStatic,
+				Go: &inspect.GoInfo{Settings: map[string]string{"GOAMD64": "v1"}}}, nil},
 		{"pe dlls", job(target.Target{GOOS: "windows", GOARCH: "amd64"}, false, "static"),
 			&inspect.Info{Format: inspect.FormatPE, GOOS: "windows", GOARCH: "amd64", Linkage: inspect.LinkageDynamic, Needed: []string{"kernel32.dll"}},
 			[]string{"linkage: asked for static; got dynamic: needs kernel32.dll"}},
