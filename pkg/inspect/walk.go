@@ -13,6 +13,10 @@ const maxDepth = 64
 // Found is a regular file Walk found.
 type Found struct {
 	Path string
+	// Root is the path given to Walk that the file was found under (Path
+	// itself for a named file), so a caller can tell which named path
+	// yielded nothing.
+	Root string
 	// Walked says the file was found in a directory, not named by the
 	// caller: a walked file of no known format is passed over, a named one
 	// is an error.
@@ -23,6 +27,7 @@ type Found struct {
 // PathError is a path Walk could not use, with the reason.
 type PathError struct {
 	Path string
+	Root string // the path given to Walk that Path was reached from
 	Err  error
 }
 
@@ -38,6 +43,7 @@ func (e *PathError) Unwrap() error { return e.Err }
 func Walk(paths []string) ([]Found, []*PathError) {
 	w := walker{seen: map[[2]uint64]bool{}}
 	for _, p := range paths {
+		w.root = p
 		w.walk(p, true, 0)
 	}
 	return w.files, w.errs
@@ -47,9 +53,10 @@ type walker struct {
 	files []Found
 	errs  []*PathError
 	seen  map[[2]uint64]bool
+	root  string // the named path being walked
 }
 
-func (w *walker) fail(p string, err error) { w.errs = append(w.errs, &PathError{p, err}) }
+func (w *walker) fail(p string, err error) { w.errs = append(w.errs, &PathError{p, w.root, err}) }
 
 func (w *walker) walk(p string, named bool, depth int) {
 	if depth > maxDepth {
@@ -68,7 +75,7 @@ func (w *walker) walk(p string, named bool, depth int) {
 	}
 	if !st.IsDir() {
 		if st.Mode().IsRegular() {
-			w.files = append(w.files, Found{Path: p, Walked: !named, Size: st.Size()})
+			w.files = append(w.files, Found{Path: p, Root: w.root, Walked: !named, Size: st.Size()})
 		} else if named {
 			w.fail(p, fmt.Errorf("%s: not a regular file", p))
 		}

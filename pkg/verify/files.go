@@ -3,9 +3,12 @@ package verify
 import (
 	"context"
 	"errors"
+	"fmt"
+	"reflect"
 	"sort"
 
 	"github.com/portmatrix/portmatrix/pkg/inspect"
+	"github.com/portmatrix/portmatrix/pkg/internal/plural"
 	"github.com/portmatrix/portmatrix/pkg/plan"
 )
 
@@ -25,11 +28,16 @@ func (f File) Failed() bool { return f.Err != nil || len(f.Violations) > 0 }
 // inspect.Walk), workers at a time, and checks each against policy. Files
 // found in a directory that are not executables of a known format (or are
 // empty) are passed over and counted in skipped; a file named in paths
-// must be one. The result is sorted by path.
+// must be one. When a policy is given, a named path that yields nothing
+// to check (no binary, no error) is an error of its own: a policy that
+// checked nothing has proved nothing. The result is sorted by path.
 func Files(ctx context.Context, paths []string, policy plan.Expectation, opt inspect.Options, workers int) (files []File, skipped int) {
 	found, walkErrs := inspect.Walk(paths)
+	yielded := map[string]bool{} // named paths that gave a binary or an error
+	passed := map[string]int{}   // files passed over, per named path
 	for _, e := range walkErrs {
 		files = append(files, File{Path: e.Path, Err: e})
+		yielded[e.Root] = true
 	}
 	names := make([]string, len(found))
 	for i, f := range found {
@@ -40,13 +48,36 @@ func Files(ctx context.Context, paths []string, policy plan.Expectation, opt ins
 		if r.Err != nil {
 			if f.Walked && (errors.Is(r.Err, inspect.ErrUnknownFormat) || f.Size == 0) {
 				skipped++
+				passed[f.Root]++
 				continue
 			}
 			files = append(files, File{Path: f.Path, Err: r.Err})
+			yielded[f.Root] = true
 			continue
 		}
 		files = append(files, File{Path: f.Path, Info: r.Info, Violations: Policy(policy, r.Info, "")})
+		yielded[f.Root] = true
+	}
+	if !reflect.DeepEqual(policy, plan.Expectation{}) {
+		for _, p := range paths {
+			if !yielded[p] {
+				files = append(files, File{Path: p, Err: noBinary(p, passed[p])})
+				yielded[p] = true // a path named twice is reported once
+			}
+		}
 	}
 	sort.SliceStable(files, func(i, j int) bool { return files[i].Path < files[j].Path })
 	return files, skipped
+}
+
+// noBinary is the error of a named path that gave nothing to check.
+func noBinary(path string, passedOver int) error {
+	if passedOver == 0 {
+		return fmt.Errorf("no binary to check in %s: it holds no files", path)
+	}
+	none := "none an executable"
+	if passedOver == 1 {
+		none = "not an executable"
+	}
+	return fmt.Errorf("no binary to check in %s: %s passed over, %s", path, plural.Count(passedOver, "file"), none)
 }

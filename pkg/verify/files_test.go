@@ -1,0 +1,67 @@
+package verify
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/portmatrix/portmatrix/pkg/inspect"
+	"github.com/portmatrix/portmatrix/pkg/plan"
+)
+
+// A policy that checked nothing has proved nothing: a named directory with
+// no binary in it is an error once --expect is given.
+func TestFilesNothingToCheck(t *testing.T) {
+	exe, err := os.Executable() // this test binary: a real executable of the host
+	require.NoError(t, err)
+	dir := t.TempDir()
+	empty := filepath.Join(dir, "empty")
+	texts := filepath.Join(dir, "texts")
+	one := filepath.Join(dir, "one")
+	bins := filepath.Join(dir, "bins")
+	for _, d := range []string{empty, texts, one, bins} {
+		require.NoError(t, os.Mkdir(d, 0o755))
+	}
+	require.NoError(t, os.WriteFile(filepath.Join(texts, "a.txt"), []byte("notes\n"), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(texts, "b.txt"), []byte("more notes\n"), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(one, "SHA256SUMS"), []byte("0 x\n"), 0o644))
+	require.NoError(t, os.Symlink(exe, filepath.Join(bins, "prog")))
+	static := plan.Expectation{Linkage: "any"}
+
+	tests := []struct {
+		name    string
+		paths   []string
+		policy  plan.Expectation
+		errs    map[string]string // path -> error
+		skipped int
+	}{
+		{"empty directory", []string{empty}, static,
+			map[string]string{empty: "no binary to check in " + empty + ": it holds no files"}, 0},
+		{"only text files", []string{texts}, static,
+			map[string]string{texts: "no binary to check in " + texts + ": 2 files passed over, none an executable"}, 2},
+		{"one text file", []string{one}, static,
+			map[string]string{one: "no binary to check in " + one + ": 1 file passed over, not an executable"}, 1},
+		{"one path with binaries, one without", []string{bins, texts}, static,
+			map[string]string{texts: "no binary to check in " + texts + ": 2 files passed over, none an executable"}, 2},
+		{"a directory with a binary", []string{bins}, static, map[string]string{}, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			files, skipped := Files(context.Background(), tt.paths, tt.policy, inspect.Options{}, 2)
+			assert.Equal(t, tt.skipped, skipped)
+			errs := map[string]string{}
+			for _, f := range files {
+				if f.Err != nil {
+					errs[f.Path] = f.Err.Error()
+				} else {
+					assert.NotNil(t, f.Info, f.Path)
+				}
+			}
+			assert.Equal(t, tt.errs, errs)
+		})
+	}
+}
