@@ -30,33 +30,52 @@ func (f File) Failed() bool { return f.Err != nil || len(f.Violations) > 0 }
 // empty) are passed over and counted in skipped; a file named in paths
 // must be one. When a policy is given, a named path that yields nothing
 // to check (no binary, no error) is an error of its own: a policy that
-// checked nothing has proved nothing. The result is sorted by path.
+// checked nothing has proved nothing. A file reached from several named
+// paths is inspected and listed once. The result is sorted by path.
 func Files(ctx context.Context, paths []string, policy plan.Expectation, opt inspect.Options, workers int) (files []File, skipped int) {
 	found, walkErrs := inspect.Walk(paths)
+	index := map[string]int{} // path -> its place in names
+	var names []string
+	for _, f := range found {
+		if _, ok := index[f.Path]; !ok {
+			index[f.Path] = len(names)
+			names = append(names, f.Path)
+		}
+	}
+	results := inspect.Files(ctx, names, opt, workers)
+
+	listed := map[string]bool{}
+	add := func(f File) {
+		if !listed[f.Path] {
+			listed[f.Path] = true
+			files = append(files, f)
+		}
+	}
 	yielded := map[string]bool{} // named paths that gave a binary or an error
 	passed := map[string]int{}   // files passed over, per named path
+	passedOver := map[string]bool{}
 	for _, e := range walkErrs {
-		files = append(files, File{Path: e.Path, Err: e})
+		add(File{Path: e.Path, Err: e})
 		yielded[e.Root] = true
 	}
-	names := make([]string, len(found))
-	for i, f := range found {
-		names[i] = f.Path
-	}
-	for i, r := range inspect.Files(ctx, names, opt, workers) {
-		f := found[i]
-		if r.Err != nil {
-			if f.Walked && (errors.Is(r.Err, inspect.ErrUnknownFormat) || f.Size == 0) {
-				skipped++
-				passed[f.Root]++
-				continue
-			}
-			files = append(files, File{Path: f.Path, Err: r.Err})
-			yielded[f.Root] = true
+	for _, f := range found {
+		r := results[index[f.Path]]
+		if r.Err != nil && f.Walked && (errors.Is(r.Err, inspect.ErrUnknownFormat) || f.Size == 0) {
+			passedOver[f.Path] = true
+			passed[f.Root]++
 			continue
 		}
-		files = append(files, File{Path: f.Path, Info: r.Info, Violations: Policy(policy, r.Info, "")})
 		yielded[f.Root] = true
+		if r.Err != nil {
+			add(File{Path: f.Path, Err: r.Err})
+			continue
+		}
+		add(File{Path: f.Path, Info: r.Info, Violations: Policy(policy, r.Info, "")})
+	}
+	for p := range passedOver {
+		if !listed[p] {
+			skipped++
+		}
 	}
 	if !reflect.DeepEqual(policy, plan.Expectation{}) {
 		for _, p := range paths {

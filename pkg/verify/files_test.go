@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -45,6 +46,8 @@ func TestFilesNothingToCheck(t *testing.T) {
 			map[string]string{texts: "no binary to check in " + texts + ": 2 files passed over, none an executable"}, 2},
 		{"one text file", []string{one}, static,
 			map[string]string{one: "no binary to check in " + one + ": 1 file passed over, not an executable"}, 1},
+		{"named twice, reported once", []string{empty, empty}, static,
+			map[string]string{empty: "no binary to check in " + empty + ": it holds no files"}, 0},
 		{"one path with binaries, one without", []string{bins, texts}, static,
 			map[string]string{texts: "no binary to check in " + texts + ": 2 files passed over, none an executable"}, 2},
 		{"a directory with a binary", []string{bins}, static, map[string]string{}, 0},
@@ -52,6 +55,11 @@ func TestFilesNothingToCheck(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			files, skipped := Files(context.Background(), tt.paths, tt.policy, inspect.Options{}, 2)
+			var paths []string
+			for _, f := range files {
+				paths = append(paths, f.Path)
+			}
+			assert.True(t, slices.IsSorted(paths) && len(slices.Compact(slices.Clone(paths))) == len(paths), "sorted, each once: %q", paths)
 			assert.Equal(t, tt.skipped, skipped)
 			errs := map[string]string{}
 			for _, f := range files {
@@ -64,4 +72,29 @@ func TestFilesNothingToCheck(t *testing.T) {
 			assert.Equal(t, tt.errs, errs)
 		})
 	}
+}
+
+// Paths that overlap (a directory and a file or directory inside it, or
+// the same path twice) list each file once, with one verdict.
+func TestFilesOverlappingPaths(t *testing.T) {
+	exe, err := os.Executable()
+	require.NoError(t, err)
+	dir := t.TempDir()
+	sub := filepath.Join(dir, "sub")
+	require.NoError(t, os.Mkdir(sub, 0o755))
+	prog, notes := filepath.Join(sub, "prog"), filepath.Join(sub, "notes.txt")
+	require.NoError(t, os.Symlink(exe, prog))
+	require.NoError(t, os.WriteFile(notes, []byte("notes\n"), 0o644))
+
+	files, skipped := Files(context.Background(), []string{dir, sub, prog, dir}, plan.Expectation{}, inspect.Options{}, 2)
+	require.Len(t, files, 1)
+	assert.Equal(t, prog, files[0].Path)
+	assert.NoError(t, files[0].Err)
+	assert.Equal(t, 1, skipped, "notes.txt, passed over once")
+
+	files, skipped = Files(context.Background(), []string{dir, notes}, plan.Expectation{}, inspect.Options{}, 2)
+	require.Len(t, files, 2)
+	assert.Equal(t, notes, files[0].Path)
+	assert.ErrorIs(t, files[0].Err, inspect.ErrUnknownFormat, "named: an error, though the walk of dir passed over it")
+	assert.Equal(t, 0, skipped)
 }
