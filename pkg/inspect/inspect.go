@@ -234,6 +234,9 @@ func read(r io.ReaderAt, size int64, name string, opt Options) (*Info, error) {
 	}
 	x, err := sniff(r, size, ident, opt)
 	if err != nil {
+		if other := otherBinary(r, size, ident); other != nil && errors.Is(err, ErrUnknownFormat) {
+			return nil, other
+		}
 		return nil, err
 	}
 	info := &Info{Path: name, Format: x.format(), Size: size, Linkage: LinkageUnknown}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"reflect"
 	"sort"
 
 	"github.com/portmatrix/portmatrix/pkg/inspect"
@@ -26,12 +25,14 @@ func (f File) Failed() bool { return f.Err != nil || len(f.Violations) > 0 }
 
 // Files inspects the binaries at paths (directories walked by
 // inspect.Walk), workers at a time, and checks each against policy. Files
-// found in a directory that are not executables of a known format (or are
-// empty) are passed over and counted in skipped; a file named in paths
-// must be one. When a policy is given, a named path that yields nothing
-// to check (no binary, no error) is an error of its own: a policy that
-// checked nothing has proved nothing. A file reached from several named
-// paths is inspected and listed once. The result is sorted by path.
+// found in a directory that are not executables (empty, of no known
+// format, or inspect.ErrNotExecutable: objects, core dumps, ...) are
+// passed over and counted in skipped; a file named in paths must be an
+// executable, and the error says what it is instead. A named path that
+// yields nothing (no binary, no error) is an error of its own: whoever
+// named it expected a binary there, and a policy that checked nothing has
+// proved nothing. A file reached from several named paths is inspected and
+// listed once. The result is sorted by path.
 func Files(ctx context.Context, paths []string, policy plan.Expectation, opt inspect.Options, workers int) (files []File, skipped int) {
 	found, walkErrs := inspect.Walk(paths)
 	index := map[string]int{} // path -> its place in names
@@ -60,7 +61,7 @@ func Files(ctx context.Context, paths []string, policy plan.Expectation, opt ins
 	}
 	for _, f := range found {
 		r := results[index[f.Path]]
-		if r.Err != nil && f.Walked && (errors.Is(r.Err, inspect.ErrUnknownFormat) || f.Size == 0) {
+		if r.Err != nil && f.Walked && passOver(r.Err, f.Size) {
 			passedOver[f.Path] = true
 			passed[f.Root]++
 			continue
@@ -77,16 +78,21 @@ func Files(ctx context.Context, paths []string, policy plan.Expectation, opt ins
 			skipped++
 		}
 	}
-	if !reflect.DeepEqual(policy, plan.Expectation{}) {
-		for _, p := range paths {
-			if !yielded[p] {
-				files = append(files, File{Path: p, Err: noBinary(p, passed[p])})
-				yielded[p] = true // a path named twice is reported once
-			}
+	for _, p := range paths {
+		if !yielded[p] {
+			files = append(files, File{Path: p, Err: noBinary(p, passed[p])})
+			yielded[p] = true // a path named twice is reported once
 		}
 	}
 	sort.SliceStable(files, func(i, j int) bool { return files[i].Path < files[j].Path })
 	return files, skipped
+}
+
+// passOver says a file found in a directory is not an executable, and
+// not a broken one: empty, of no known format, or of a kind that is not a
+// program (an object, a core dump).
+func passOver(err error, size int64) bool {
+	return size == 0 || errors.Is(err, inspect.ErrUnknownFormat) || errors.Is(err, inspect.ErrNotExecutable)
 }
 
 // noBinary is the error of a named path that gave nothing to check.

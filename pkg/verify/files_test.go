@@ -98,3 +98,57 @@ func TestFilesOverlappingPaths(t *testing.T) {
 	assert.ErrorIs(t, files[0].Err, inspect.ErrUnknownFormat, "named: an error, though the walk of dir passed over it")
 	assert.Equal(t, 0, skipped)
 }
+
+// elfObject is the 64-byte header of an x86-64 ELF relocatable object
+// (ET_REL, what `gcc -c` writes) with no sections: enough for inspect to
+// say what it is. pkg/inspect's TestNotExecutableReal reads real gcc output.
+func elfObject() []byte {
+	b := make([]byte, 64)
+	copy(b, "\x7fELF\x02\x01\x01")
+	b[16] = 1    // e_type ET_REL
+	b[18] = 0x3e // e_machine EM_X86_64
+	b[20] = 1    // e_version
+	b[52] = 64   // e_ehsize
+	return b
+}
+
+// What is not an executable is named for what it is: an error for a file
+// named on the command line, passed over in a directory; a named directory
+// with nothing to inspect is an error, with or without a policy.
+func TestFilesNotExecutables(t *testing.T) {
+	dir := t.TempDir()
+	objs := filepath.Join(dir, "objs")
+	empty := filepath.Join(dir, "empty")
+	require.NoError(t, os.Mkdir(objs, 0o755))
+	require.NoError(t, os.Mkdir(empty, 0o755))
+	obj := filepath.Join(objs, "hello.o")
+	require.NoError(t, os.WriteFile(obj, elfObject(), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(objs, "README"), []byte("objects\n"), 0o644))
+
+	tests := []struct {
+		name    string
+		paths   []string
+		errs    map[string]string
+		skipped int
+	}{
+		{"a named object", []string{obj},
+			map[string]string{obj: "inspect: " + obj + ": relocatable object (ET_REL), not an executable"}, 0},
+		{"a directory of objects", []string{objs},
+			map[string]string{objs: "no binary to check in " + objs + ": 2 files passed over, none an executable"}, 2},
+		{"an empty directory, no policy", []string{empty},
+			map[string]string{empty: "no binary to check in " + empty + ": it holds no files"}, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			files, skipped := Files(context.Background(), tt.paths, plan.Expectation{}, inspect.Options{}, 2)
+			assert.Equal(t, tt.skipped, skipped)
+			errs := map[string]string{}
+			for _, f := range files {
+				require.Error(t, f.Err, f.Path)
+				errs[f.Path] = f.Err.Error()
+				assert.True(t, f.Failed())
+			}
+			assert.Equal(t, tt.errs, errs)
+		})
+	}
+}
