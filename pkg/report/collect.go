@@ -161,7 +161,7 @@ func fillOutcome(row *Job, o verify.Outcome) {
 			row.ThirdParty = append(row.ThirdParty, l.Name)
 		}
 	}
-	row.MinOS = info.MinOS
+	row.MinOS, row.MinOSHeader, row.MinOSSource, row.MinOSReason = info.MinOS, info.MinOSHeader, info.MinOSSource, info.MinOSReason
 	row.Stripped = info.Stripped
 	row.PIE = info.PIE
 	row.SHA256 = info.SHA256

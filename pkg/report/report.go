@@ -160,7 +160,10 @@ type Job struct {
 	GlibcSymbols   []string `json:"glibc_symbols,omitempty"` // the symbols that force MaxGlibc
 	SystemLibsOnly bool     `json:"system_libs_only"`        // every needed library ships with the OS
 	ThirdParty     []string `json:"third_party"`             // needed libraries that do not ship with the OS; always an array
-	MinOS          string   `json:"min_os,omitempty"`        // Mach-O minos, PE OS version
+	MinOS          string   `json:"min_os,omitempty"`        // oldest OS release it runs on: the header's, raised to what its Go runtime needs
+	MinOSHeader    string   `json:"min_os_header,omitempty"` // what the header says: Mach-O minos, PE OS version
+	MinOSSource    string   `json:"min_os_source,omitempty"` // "header" or "go-runtime" (inspect.MinOSFrom*)
+	MinOSReason    string   `json:"min_os_reason,omitempty"` // for go-runtime: the Go release and the release note
 	Stripped       bool     `json:"stripped"`
 	PIE            bool     `json:"pie"`
 	SHA256         string   `json:"sha256,omitempty"`

@@ -25,8 +25,10 @@ import (
 
 // SchemaVersion is the version of the file's layout. A file with another
 // version is ignored rather than half understood; bump it when a field
-// changes meaning.
-const SchemaVersion = 1
+// changes meaning. 2: the recorded inspection's min_os is the floor the
+// Go runtime needs when that is above the header's (inspect.Info.MinOS),
+// so a version 1 entry would show a Windows 6.1 floor for a go1.21+ binary.
+const SchemaVersion = 2
 
 // ErrIgnored is wrapped by the warning Load returns with an empty state when
 // the file exists but cannot be used, so the caller can print it and go on.
