@@ -251,10 +251,11 @@ func TestReportSchemaMatchesGoTypes(t *testing.T) {
 			inspect.FormatPlan9, inspect.FormatWasm, inspect.FormatXCOFF),
 		"jobs[].linkage": strs(inspect.LinkageStatic, inspect.LinkageStaticPIE, inspect.LinkageDynamic,
 			inspect.LinkageShared, inspect.LinkageUnknown),
-		"jobs[].expect":       manifest.ExpectValues,
-		"jobs[].linkmode":     manifest.LinkmodeValues,
-		"jobs[].reproducible": {repro.VerdictYes, repro.VerdictNo, repro.VerdictError},
-		"jobs[].runs.status":  strs(smoke.StatusOK, smoke.StatusFailed, smoke.StatusNotRunnable),
+		"jobs[].expect":        manifest.ExpectValues,
+		"jobs[].linkmode":      manifest.LinkmodeValues,
+		"jobs[].reproducible":  {repro.VerdictYes, repro.VerdictNo, repro.VerdictError},
+		"jobs[].runs.status":   strs(smoke.StatusOK, smoke.StatusFailed, smoke.StatusNotRunnable),
+		"jobs[].min_os_source": {inspect.MinOSFromHeader, inspect.MinOSFromGoRuntime},
 	}
 	for path, values := range want {
 		assert.ElementsMatch(t, values, w.enums[path], "%s: the enum in %s differs from the code's values", path, reportschema.File)
@@ -281,7 +282,8 @@ func fullReport() *Report {
 		Error: "does not start", LogTail: []string{"# runtime/cgo", "warning"}, LogFile: "/work/dist/.portmatrix/logs/app_linux_arm_v7_cgo.log",
 		Package: "example.com/app/cmd/app",
 		Libc:    "glibc", MaxGlibc: "2.34", GlibcSymbols: []string{"__libc_start_main"}, SystemLibsOnly: true,
-		ThirdParty: []string{"libfoo.so.1"}, MinOS: "6.1", Stripped: true, PIE: true,
+		ThirdParty: []string{"libfoo.so.1"}, MinOS: "10.0", MinOSHeader: "6.1", MinOSSource: inspect.MinOSFromGoRuntime,
+		MinOSReason: "go1.26.8: Go 1.21 and later require Windows 10 or Windows Server 2016 (go.dev/doc/go1.21#windows)", Stripped: true, PIE: true,
 		SHA256:   "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
 		Cached:   true,
 		Restored: true,
