@@ -16,6 +16,7 @@ import (
 	"github.com/portmatrix/portmatrix/pkg/pipeline"
 	"github.com/portmatrix/portmatrix/pkg/progress"
 	"github.com/portmatrix/portmatrix/pkg/release"
+	"github.com/portmatrix/portmatrix/pkg/report"
 	"github.com/portmatrix/portmatrix/pkg/sched"
 	"github.com/portmatrix/portmatrix/pkg/shard"
 )
@@ -157,16 +158,18 @@ func runBuild(ctx context.Context, o *buildOptions, stdio Stdio) error {
 			opt.Checksums = filepath.Join(ld.Plan.DistDir, release.ChecksumsFile)
 		}
 	}
+	if err := o.checkPaths(ld, opt.Checksums, stdio); err != nil {
+		return err
+	}
 	rep, err := pipeline.Build(ctx, ld, opt)
-	var pe *pipeline.PreflightError
-	if errors.As(err, &pe) {
-		for _, d := range pe.Broken {
-			fmt.Fprintln(stdio.Err, d.Detail())
+	if rep == nil { // nothing was built: a broken C toolchain, a busy or unusable dist directory
+		var pe *pipeline.PreflightError
+		if errors.As(err, &pe) {
+			for _, d := range pe.Broken {
+				fmt.Fprintln(stdio.Err, d.Detail())
+			}
 		}
 		return &exitError{code: ExitUsage, err: err}
-	}
-	if rep == nil {
-		return &exitError{code: ExitFailed, err: err}
 	}
 	if werr := o.reportFlags.write(rep, stdio); werr != nil {
 		return werr
@@ -185,6 +188,26 @@ func finish(ctx context.Context, failed bool, stdio Stdio) error {
 	}
 	if failed {
 		return silent(ExitFailed)
+	}
+	return nil
+}
+
+// checkPaths refuses, before anything is built, report and sums paths that
+// would overwrite what the user has: the manifest, an output, archive or
+// log of the plan, or an existing file that is not an earlier report of
+// the same kind (report.CheckWrite).
+func (o *buildOptions) checkPaths(ld *pipeline.Loaded, sums string, stdio Stdio) error {
+	protected := ld.Protected()
+	if sums != "" {
+		if err := report.CheckWrite("--checksums", sums, report.KindSums, protected); err != nil {
+			return usageErr("%v", err)
+		}
+		if abs, err := filepath.Abs(sums); err == nil {
+			protected[abs] = "the SHA256SUMS file"
+		}
+	}
+	if err := o.files(stdio).Check(protected); err != nil {
+		return usageErr("%v", err)
 	}
 	return nil
 }

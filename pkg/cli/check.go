@@ -81,6 +81,9 @@ func runCheck(ctx context.Context, o *checkOptions, arg string, stdio Stdio) err
 			return usageErr("%s %s is negative; want a duration such as 10m", d.flag, d.d)
 		}
 	}
+	if err := o.files(stdio).Check(nil); err != nil {
+		return usageErr("%v", err)
+	}
 	prog, err := progress.New(o.progress, stdio.Err, isTerminal(stdio.Err))
 	if err != nil {
 		return usageErr("%v", err)

@@ -121,16 +121,20 @@ func (f *reportFlags) files(stdio Stdio) report.Files {
 
 // write renders rep to stdout (the table, or JSON with --json -) and to
 // every report file asked for.
+//
+// The files come first: after a SIGHUP the terminal is gone, and a failed
+// write to stdout must not cost the report files.
 func (f *reportFlags) write(rep *report.Report, stdio Stdio) error {
-	var err error
+	err := f.files(stdio).Write(rep)
+	var serr error
 	if f.jsonFile == "-" {
-		err = report.WriteJSON(stdio.Out, rep)
+		serr = report.WriteJSON(stdio.Out, rep)
 	} else {
 		color := isTerminal(stdio.Out) && !f.noColor && stdio.getenv("NO_COLOR") == ""
-		err = report.WriteTable(stdio.Out, rep, report.TableOptions{Color: color, Width: terminalWidth(stdio.Out)})
+		serr = report.WriteTable(stdio.Out, rep, report.TableOptions{Color: color, Width: terminalWidth(stdio.Out)})
 	}
 	if err == nil {
-		err = f.files(stdio).Write(rep)
+		err = serr
 	}
 	if err != nil {
 		return &exitError{code: ExitFailed, err: err}

@@ -11,7 +11,9 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/portmatrix/portmatrix/pkg/checksum"
+	"github.com/portmatrix/portmatrix/pkg/distdir"
 	"github.com/portmatrix/portmatrix/pkg/goenv"
+	"github.com/portmatrix/portmatrix/pkg/incremental"
 	"github.com/portmatrix/portmatrix/pkg/internal/plural"
 	"github.com/portmatrix/portmatrix/pkg/manifest"
 	"github.com/portmatrix/portmatrix/pkg/note"
@@ -75,12 +77,18 @@ type Loaded struct {
 // at its file:line:col.
 type ProblemsError struct {
 	Problems manifest.Problems
+	// GoEnvFile is set when the problems are settings of the user's go env
+	// file (`go env -w`), not of the manifest.
+	GoEnvFile string
 }
 
 // Error counts the problems, the manifest's apart from the command line's
 // (a problem whose file is a flag, "--targets …"); the caller prints them
 // one per line.
 func (e *ProblemsError) Error() string {
+	if e.GoEnvFile != "" {
+		return fmt.Sprintf("the go env file %s has %s that would change builds; nothing was built", e.GoEnvFile, plural.Count(len(e.Problems), "setting"))
+	}
 	flags := 0
 	for _, p := range e.Problems {
 		if strings.HasPrefix(p.File, "--") {
@@ -167,12 +175,11 @@ func Load(ctx context.Context, opt LoadOptions) (*Loaded, error) {
 		SelectToolchain: opt.SelectToolchain,
 		Passthrough:     opt.Passthrough, LookupEnv: lookupIn(raw),
 	})
-	all := mergeProblems(ps, pps)
-	if len(all) == 0 {
-		all = userGoEnv(ld.GoEnv, p.Jobs)
-	}
-	if len(all) > 0 {
+	if all := mergeProblems(ps, pps); len(all) > 0 {
 		return nil, &ProblemsError{Problems: all}
+	}
+	if gps := userGoEnv(ld.GoEnv, p.Jobs); len(gps) > 0 {
+		return nil, &ProblemsError{Problems: gps, GoEnvFile: gps[0].File}
 	}
 	p.Inherit = goenv.Names(ld.Environ)
 	for _, w := range p.Warnings {
@@ -253,4 +260,34 @@ func (ld *Loaded) SelectJobs(s *shard.Spec, jobs, threads int, envGOMAXPROCS str
 		sel = shard.Select(sel, *s)
 	}
 	return plan.WithThreads(sel, sched.ThreadsFor(threads, max(jobs, 1), len(sel), envGOMAXPROCS))
+}
+
+// Protected names the files a report flag must never overwrite: the
+// manifest, and every output, archive and log of the plan, the state file
+// and the lock of the dist directory, by absolute path (symbolic links
+// resolved where the file exists), for report.CheckWrite.
+func (ld *Loaded) Protected() map[string]string {
+	out := map[string]string{}
+	add := func(path, what string) {
+		abs, err := filepath.Abs(path)
+		if err != nil {
+			return
+		}
+		out[abs] = what
+		if real, err := filepath.EvalSymlinks(abs); err == nil {
+			out[real] = what
+		}
+	}
+	add(ld.Plan.Manifest, "the manifest")
+	dist := ld.Plan.DistDir
+	add(filepath.Join(dist, filepath.FromSlash(incremental.StateFile)), "the state file")
+	add(filepath.Join(dist, filepath.FromSlash(distdir.LockFile)), "the dist directory's lock")
+	for _, j := range ld.Plan.Jobs {
+		add(j.Output, "the binary of job "+j.ID)
+		add(j.Log, "the build log of job "+j.ID)
+		if j.Archive != nil {
+			add(j.Archive.Path, "the archive of job "+j.ID)
+		}
+	}
+	return out
 }

@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"github.com/portmatrix/portmatrix/pkg/build"
+	"github.com/portmatrix/portmatrix/pkg/distdir"
 	"github.com/portmatrix/portmatrix/pkg/fingerprint"
 	"github.com/portmatrix/portmatrix/pkg/incremental"
 	"github.com/portmatrix/portmatrix/pkg/internal/plural"
@@ -124,15 +125,18 @@ func (e *PreflightError) Error() string {
 type run struct {
 	opt  Options
 	ld   *Loaded
+	dist *distdir.Dir
 	jobs []plan.Job
 }
 
 // Build runs the stages of the package documentation over the jobs of
 // ld's plan (one shard of it with Options.Shard) and returns the report.
-// A *PreflightError means nothing was built. Any other error comes with
-// the report of what was done (a release archive that could not be
-// written, say); the report is nil only with a PreflightError or when
-// nothing ran.
+// Every file it writes in the dist directory goes through the directory's
+// root (package distdir), which it holds locked while it runs. When the
+// report is nil, nothing was built: the dist directory could not be
+// opened (or another run holds it), or C toolchains failed the preflight
+// (*PreflightError). Any other error comes with the report of what was
+// done (a release archive that could not be written, say).
 func Build(ctx context.Context, ld *Loaded, opt Options) (*report.Report, error) {
 	r := &run{opt: defaults(opt, ld), ld: ld}
 	r.jobs = ld.SelectJobs(opt.Shard, r.opt.Jobs, r.opt.Threads, opt.EnvGOMAXPROCS)
@@ -142,9 +146,24 @@ func Build(ctx context.Context, ld *Loaded, opt Options) (*report.Report, error)
 		Force: r.opt.Force, Explain: r.opt.Explain, Workers: max(r.opt.Jobs, 2),
 	})
 	r.notify(notes...)
-	toBuild := inc.ToBuild()
-	if err := r.preflight(ctx, toBuild); err != nil {
+	// Nothing is written before the C toolchains are proved: a broken one
+	// stops the run with the dist directory as it was.
+	if err := r.preflight(ctx, inc.ToBuild()); err != nil {
 		return nil, err
+	}
+	dist, err := distdir.Open(ld.Plan.DistDir)
+	if err != nil {
+		return nil, err
+	}
+	defer dist.Close()
+	r.dist = dist
+	if n := len(dist.Cleaned); n > 0 {
+		r.notify(note.Infof("removed %s an interrupted run left in %s", plural.Count(n, "temporary file"), dist.Path()))
+	}
+	r.notify(inc.Restore(ctx, dist.Root())...)
+	toBuild := inc.ToBuild()
+	if r.opt.Runner == nil {
+		r.opt.Runner = &build.GoRunner{Env: r.opt.Environ, Root: dist.Root()}
 	}
 	built, verified := r.pool(ctx, toBuild, inc)
 	r.notify(inc.Finish(ctx, built, verified)...)
@@ -160,7 +179,7 @@ func Build(ctx context.Context, ld *Loaded, opt Options) (*report.Report, error)
 	if packErr != nil {
 		return rep, packErr
 	}
-	if err := r.writeSums(rep); err != nil {
+	if err := r.writeSums(rep, inc); err != nil {
 		return rep, err
 	}
 	return rep, nil
@@ -177,9 +196,6 @@ func defaults(opt Options, ld *Loaded) Options {
 	}
 	if opt.Observer == nil {
 		opt.Observer = build.Quiet{}
-	}
-	if opt.Runner == nil {
-		opt.Runner = &build.GoRunner{Env: opt.Environ}
 	}
 	if opt.Keyer == nil {
 		fp := fingerprint.Options{DistDir: ld.Plan.DistDir, Exclude: opt.Exclude, GoEnv: ld.GoEnv}

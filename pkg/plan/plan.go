@@ -222,15 +222,18 @@ type Plan struct {
 }
 
 // WithThreads returns jobs with GOMAXPROCS=n added to every job's
-// environment (sched.ThreadsFor decides n), so the plan shows the thread
-// count each build runs with; n < 1 returns jobs as they are.
+// environment that does not set it itself (sched.ThreadsFor decides n), so
+// the plan shows the thread count each build runs with; n < 1 returns jobs
+// as they are.
 func WithThreads(jobs []Job, n int) []Job {
 	if n < 1 {
 		return jobs
 	}
 	out := make([]Job, len(jobs))
 	for i, j := range jobs {
-		j.Env = append(slices.Clip(j.Env), "GOMAXPROCS="+strconv.Itoa(n))
+		if j.Threads() == 0 { // a job's own GOMAXPROCS (its env) is kept
+			j.Env = append(slices.Clip(j.Env), "GOMAXPROCS="+strconv.Itoa(n))
+		}
 		out[i] = j
 	}
 	return out

@@ -164,4 +164,7 @@ func TestWithThreads(t *testing.T) {
 	assert.Equal(t, []string{"CGO_ENABLED=0"}, jobs[0].Env, "the jobs given are not changed")
 	assert.Equal(t, 0, jobs[0].Threads())
 	assert.Equal(t, jobs, WithThreads(jobs, 0), "0 sets nothing")
+	own := []Job{{ID: "c", Env: []string{"GOMAXPROCS=4"}}}
+	assert.Equal(t, own, WithThreads(own, 3), "a job's own GOMAXPROCS is kept")
+	assert.Equal(t, 4, own[0].Threads())
 }

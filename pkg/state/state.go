@@ -144,7 +144,10 @@ func Load(path string) (*File, error) {
 // Save writes the state to path atomically (a crash leaves the old file or
 // the new one) and deterministically (jobs sorted by id), creating the
 // directory.
-func (f *File) Save(path string) error {
+func (f *File) Save(path string) error { return f.SaveIn(nil, path) }
+
+// SaveIn is Save confined to root (atomicfile.WriteIn).
+func (f *File) SaveIn(root *os.Root, path string) error {
 	f.mu.Lock()
 	f.SchemaVersion = SchemaVersion
 	data, err := json.MarshalIndent(f, "", "  ")
@@ -153,7 +156,7 @@ func (f *File) Save(path string) error {
 		return fmt.Errorf("state %s: %w", path, err)
 	}
 	data = append(data, '\n')
-	err = atomicfile.Write(path, 0o644, func(w *os.File) error {
+	err = atomicfile.WriteIn(root, path, 0o644, func(w *os.File) error {
 		_, err := w.Write(data)
 		return err
 	})

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/portmatrix/portmatrix/pkg/internal/procgroup"
 )
 
 // Probe is the result of compiling and linking a tiny C program with a
@@ -162,8 +164,9 @@ func run(ctx context.Context, dir string, argv []string) (string, error) {
 	cmd.Env = append(os.Environ(), "LC_ALL=C", "TMPDIR="+dir)
 	var buf bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &buf, &buf
-	cmd.WaitDelay = 2 * time.Second
-	err := cmd.Run()
+	procgroup.Set(cmd, 2*time.Second) // the compiler's own children (cc1, as, ld) are stopped with it
+	err := procgroup.Run(cmd)
+	procgroup.Kill(cmd)
 	if err != nil && ctx.Err() != nil {
 		err = errors.New("preflight canceled: " + ctx.Err().Error())
 	}
