@@ -147,6 +147,42 @@ func (p *planner) reportJobProblems() {
 	}
 }
 
+// byReason groups targets by a reason that starts with them: "linux/arm/v6
+// needs x, which is not on PATH" for three targets reads once, with the
+// three in front, not three times.
+type byReason struct {
+	order   []string
+	targets map[string][]string
+}
+
+// add files target under msg, a sentence that starts with the target.
+func (b *byReason) add(target, msg string) {
+	reason := strings.TrimPrefix(msg, target+" ")
+	if b.targets == nil {
+		b.targets = map[string][]string{}
+	}
+	if _, ok := b.targets[reason]; !ok {
+		b.order = append(b.order, reason)
+	}
+	if !slices.Contains(b.targets[reason], target) {
+		b.targets[reason] = append(b.targets[reason], target)
+	}
+}
+
+// String is "t1, t2: REASON; t3 OTHER REASON" (a lone target keeps its
+// sentence).
+func (b byReason) String() string {
+	parts := make([]string, len(b.order))
+	for i, r := range b.order {
+		if ts := b.targets[r]; len(ts) == 1 {
+			parts[i] = ts[0] + " " + r
+		} else {
+			parts[i] = strings.Join(ts, ", ") + ": " + r
+		}
+	}
+	return strings.Join(parts, "; ")
+}
+
 // listSome lists the first n items and says how many more there are.
 func listSome(items []string, n int) string {
 	if len(items) <= n {
@@ -305,7 +341,8 @@ func (p *planner) planBuild(b *manifest.Build, filter []string) {
 				continue
 			}
 		}
-		var noCgo, needCgo, noCC []string
+		var noCgo, needCgo []string
+		var noCC byReason
 		for _, t := range targets {
 			if p.tooMany {
 				return
@@ -330,13 +367,13 @@ func (p *planner) planBuild(b *manifest.Build, filter []string) {
 			}
 			tc, err := p.selectToolchain(b, v, t)
 			if err != nil {
-				noCC = append(noCC, err.Error())
+				noCC.add(t.String(), err.Error())
 				continue
 			}
 			p.addJob(b, v, t, dir, tc, extld)
 		}
-		if len(noCC) > 0 {
-			p.add(v.KeyLoc("cgo"), vp+".cgo", "no C toolchain for cgo: %s", strings.Join(noCC, "; "))
+		if len(noCC.order) > 0 {
+			p.add(v.KeyLoc("cgo"), vp+".cgo", "no C toolchain for cgo: %s", noCC)
 		}
 		if len(needCgo) > 0 {
 			at, field := v.Loc(), vp+".cgo"

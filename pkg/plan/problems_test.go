@@ -178,3 +178,14 @@ func TestDistHoldingTheModule(t *testing.T) {
 	require.Len(t, ps, 1, ps.Error())
 	assert.Equal(t, "--dist", ps[0].File)
 }
+
+// TestSameReasonOnce: targets that fail for the same reason are named once
+// in front of it, not each with its own copy of the sentence.
+func TestSameReasonOnce(t *testing.T) {
+	m := parseString(t, "version: 1\nbuilds:\n  - id: app\n    targets: [linux/arm/v6, linux/arm/v7, linux/arm64]\n    variants: [{name: c, cgo: true, cc: no-such-cc}]\n")
+	opt := options(t)
+	opt.SelectToolchain = nil // the real selection: no-such-cc is on no PATH
+	_, ps := New(m, opt)
+	require.Len(t, ps, 1, ps.Error())
+	assert.Equal(t, `no C toolchain for cgo: linux/arm/v6, linux/arm/v7, linux/arm64: needs no-such-cc (cc: "no-such-cc"), which is not on PATH`, ps[0].Msg)
+}
