@@ -92,7 +92,7 @@ func everyCgoPlatform(ctx context.Context, goBin string) ([]toolchain.Diagnosis,
 		}
 	}
 	host := target.Target{GOOS: env.HostOS(), GOARCH: env.HostArch()}
-	return toolchain.Doctor(ctx, reqs, host, exec.LookPath), nil
+	return toolchain.Doctor(ctx, reqs, host, exec.LookPath, goenv.Inherited(os.Environ())), nil
 }
 
 func writeDoctorTable(stdio Stdio, diags []toolchain.Diagnosis) error {

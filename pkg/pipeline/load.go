@@ -156,7 +156,7 @@ func Load(ctx context.Context, opt LoadOptions) (*Loaded, error) {
 	ld := &Loaded{GoBin: goBin, Filtered: len(opt.Targets) > 0 || len(opt.Builds) > 0, Environ: goenv.Inherited(raw)}
 	asked := append(slices.Clip(ld.Environ), "GOTOOLCHAIN=local")
 	var g errgroup.Group
-	g.Go(func() (err error) { ld.Table, err = target.LoadTable(ctx, goBin); return err })
+	g.Go(func() (err error) { ld.Table, err = target.LoadTableIn(ctx, goBin, asked); return err })
 	g.Go(func() (err error) { ld.GoEnv, err = goenv.Query(ctx, goBin, asked); return err })
 	if err := g.Wait(); err != nil {
 		return nil, err

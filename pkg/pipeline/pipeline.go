@@ -210,13 +210,20 @@ func defaults(opt Options, ld *Loaded) Options {
 		}
 	}
 	if opt.Preflight == nil {
-		opt.Preflight = toolchain.Diagnose
+		environ := opt.Environ
+		opt.Preflight = func(ctx context.Context, uses []toolchain.Use) []toolchain.Diagnosis {
+			return toolchain.Diagnose(ctx, uses, environ)
+		}
 	}
 	if opt.Smoker == nil {
 		opt.Smoker = &smoke.Runner{Host: ld.host(), GOROOT: ld.GoEnv.GOROOT()}
 	}
 	if opt.Repro == nil {
-		opt.Repro = func() (Rechecker, error) { return repro.NewSession(repro.Options{}) }
+		// The second builds run in the environment of the first ones.
+		environ := opt.Environ
+		opt.Repro = func() (Rechecker, error) {
+			return repro.NewSession(repro.Options{Runner: &build.GoRunner{Env: environ}})
+		}
 	}
 	return opt
 }
