@@ -83,8 +83,10 @@ func intent(vs *violations, job plan.Job, info *inspect.Info) {
 			vs.add("cgo", "asked for CGO_ENABLED=0, but the binary was built with CGO_ENABLED=1")
 		}
 	}
-	ldflags := s["-ldflags"]
-	if job.Linkmode != "" && !strings.Contains(ldflags, "-linkmode="+job.Linkmode) && !strings.Contains(ldflags, "-linkmode "+job.Linkmode) {
+	// With -trimpath the go command leaves -ldflags out of the build info
+	// (they may hold paths): then there is nothing to compare.
+	ldflags, recorded := s["-ldflags"]
+	if job.Linkmode != "" && recorded && !strings.Contains(ldflags, "-linkmode="+job.Linkmode) && !strings.Contains(ldflags, "-linkmode "+job.Linkmode) {
 		vs.add("linkmode", "asked for -linkmode=%s, but the Go build info's -ldflags are %q", job.Linkmode, ldflags)
 	}
 	if job.Buildmode != "" {
