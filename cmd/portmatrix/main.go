@@ -5,18 +5,13 @@ package main
 import (
 	"context"
 	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/portmatrix/portmatrix/pkg/cli"
+	"github.com/portmatrix/portmatrix/pkg/signals"
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	go func() {
-		<-ctx.Done()
-		stop() // the first signal cancels cleanly; a second one kills as usual
-	}()
+	ctx, stop := signals.Context(context.Background())
 	code := cli.Main(ctx, os.Args[1:], cli.OSStdio())
 	stop()
 	os.Exit(code)

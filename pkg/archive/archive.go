@@ -100,6 +100,9 @@ type Options struct {
 	// as "tool_1.0_linux_amd64", so that extracting the archive makes one
 	// directory instead of scattering files.
 	Root string
+	// In, when set, confines writing the archive (atomicfile.WriteIn): the
+	// dist directory's root.
+	In *os.Root
 }
 
 // entry is one member of the archive as it will be written.
@@ -142,7 +145,7 @@ func Write(path string, files []File, opt Options) (sha256sum string, size int64
 	case Zip:
 		write = func(w io.Writer) error { return writeZip(w, entries, mtime) }
 	}
-	sha256sum, size, err = writeAtomic(path, write)
+	sha256sum, size, err = writeAtomic(opt.In, path, write)
 	if err != nil {
 		return "", 0, fmt.Errorf("archive %s: %w", path, err)
 	}
@@ -273,9 +276,9 @@ func copySource(w io.Writer, e entry) error {
 // to path (mode 0644); on failure the temporary file is removed and path is
 // untouched. It returns the SHA-256 and size of what write wrote, hashed as
 // it went by.
-func writeAtomic(path string, write func(io.Writer) error) (sum string, size int64, err error) {
+func writeAtomic(root *os.Root, path string, write func(io.Writer) error) (sum string, size int64, err error) {
 	h := filehash.New()
-	err = atomicfile.Write(path, 0o644, func(f *os.File) error {
+	err = atomicfile.WriteIn(root, path, 0o644, func(f *os.File) error {
 		bw := bufio.NewWriterSize(f, 256<<10)
 		if err := write(io.MultiWriter(bw, h)); err != nil {
 			return err

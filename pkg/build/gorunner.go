@@ -73,6 +73,13 @@ type GoRunner struct {
 	// KillGrace is how long a cancelled build gets to exit after SIGTERM
 	// before its process group is killed (default 3s).
 	KillGrace time.Duration
+	// Root, when set, confines what the runner writes: every job's output
+	// and log must be below Root's directory, and the temporary output, the
+	// directories, the log and the rename go through Root, so a symbolic
+	// link in the dist directory that leads out of it is an error, never a
+	// way to write elsewhere. (go build itself writes the temporary file by
+	// name: a link swapped in while it runs is outside what Root guards.)
+	Root *os.Root
 }
 
 var _ StatsRunner = (*GoRunner)(nil)
@@ -96,14 +103,14 @@ func (g *GoRunner) RunStats(ctx context.Context, job plan.Job) (Stats, error) {
 	case !hasO:
 		return Stats{}, fmt.Errorf("build %s: argv has no -o at index %d", job.ID, plan.OutputArg-1)
 	}
-	tmp, err := atomicfile.Create(job.Output, 0o600)
+	tmp, err := atomicfile.CreateIn(g.Root, job.Output, 0o600)
 	if err != nil {
 		return Stats{}, fmt.Errorf("build %s: %w", job.ID, err)
 	}
 	defer tmp.Abort()
 	tmp.Close() // go build writes (replaces) it by name
 	argv := slices.Clone(job.Argv)
-	argv[plan.OutputArg] = tmp.Name()
+	argv[plan.OutputArg] = tmp.TempPath()
 	st, err := g.run(ctx, job, argv)
 	if err != nil {
 		return st, err
@@ -120,7 +127,7 @@ func (g *GoRunner) RunStats(ctx context.Context, job plan.Job) (Stats, error) {
 // job's directory and environment, its output in the job's log and in the
 // tail a BuildError keeps.
 func (g *GoRunner) run(ctx context.Context, job plan.Job, argv []string) (st Stats, err error) {
-	logf, err := openLog(job)
+	logf, err := openLog(job, g.Root)
 	if err != nil {
 		return st, err
 	}
@@ -143,7 +150,7 @@ func (g *GoRunner) run(ctx context.Context, job plan.Job, argv []string) (st Sta
 	procgroup.Set(cmd, grace)
 
 	start := time.Now()
-	runErr := cmd.Run()
+	runErr := procgroup.Run(cmd)
 	st.MaxRSS = maxRSS(cmd.ProcessState)
 	if runErr != nil {
 		procgroup.Kill(cmd) // sweep children that outlived the go command
@@ -158,14 +165,22 @@ func (g *GoRunner) run(ctx context.Context, job plan.Job, argv []string) (st Sta
 	return st, nil
 }
 
-func openLog(job plan.Job) (*os.File, error) {
+func openLog(job plan.Job, root *os.Root) (*os.File, error) {
 	if job.Log == "" {
 		return os.OpenFile(os.DevNull, os.O_WRONLY, 0)
 	}
-	if err := os.MkdirAll(filepath.Dir(job.Log), 0o755); err != nil {
-		return nil, fmt.Errorf("build %s: log directory: %w", job.ID, err)
+	var f *os.File
+	var err error
+	if root != nil {
+		var rel string
+		if rel, err = atomicfile.Rel(root, job.Log); err == nil {
+			if err = root.MkdirAll(filepath.Dir(rel), 0o755); err == nil {
+				f, err = root.Create(rel)
+			}
+		}
+	} else if err = os.MkdirAll(filepath.Dir(job.Log), 0o755); err == nil {
+		f, err = os.Create(job.Log)
 	}
-	f, err := os.Create(job.Log)
 	if err != nil {
 		return nil, fmt.Errorf("build %s: log: %w", job.ID, err)
 	}

@@ -8,10 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"sort"
-	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -57,9 +54,6 @@ type Result struct {
 	// of the build (the go command, a compile or the link), when the
 	// runner reports it (StatsRunner); 0 when unknown.
 	MaxRSS int64
-	// Threads is the GOMAXPROCS the pool gave the build (Options.Threads);
-	// 0 when it left the environment alone.
-	Threads int
 }
 
 // Stats is what a StatsRunner measured of one build.
@@ -100,26 +94,6 @@ type Options struct {
 	MaxMemory int64
 	// Memory estimates a job's peak memory in bytes (for MaxMemory).
 	Memory func(plan.Job) int64
-	// Threads, when positive, is the GOMAXPROCS of every build: the runner
-	// sees the job with GOMAXPROCS=Threads added to its Env (the result
-	// keeps the job as planned). Zero, or a job whose Env already sets
-	// GOMAXPROCS, leaves the environment alone.
-	Threads int
-}
-
-// withThreads is job with GOMAXPROCS=threads appended to its environment,
-// or job unchanged when threads < 1 or the job sets GOMAXPROCS itself.
-func withThreads(job plan.Job, threads int) (plan.Job, int) {
-	if threads < 1 {
-		return job, 0
-	}
-	for _, kv := range job.Env {
-		if strings.HasPrefix(kv, "GOMAXPROCS=") {
-			return job, 0
-		}
-	}
-	job.Env = append(slices.Clip(job.Env), "GOMAXPROCS="+strconv.Itoa(threads))
-	return job, threads
 }
 
 // ErrNotStarted marks jobs that never ran because the run stopped first.
@@ -212,8 +186,6 @@ func startOrder(jobs []plan.Job, cost func(plan.Job) float64) []int {
 
 func runOne(ctx context.Context, r Runner, job plan.Job, opt Options) (res Result) {
 	res = Result{Job: job, Started: time.Now()}
-	run, threads := withThreads(job, opt.Threads)
-	res.Threads = threads
 	if opt.OnStart != nil {
 		opt.OnStart(job)
 	}
@@ -231,10 +203,10 @@ func runOne(ctx context.Context, r Runner, job plan.Job, opt Options) (res Resul
 	var err error
 	if sr, ok := r.(StatsRunner); ok {
 		var st Stats
-		st, err = sr.RunStats(jobCtx, run)
+		st, err = sr.RunStats(jobCtx, job)
 		res.MaxRSS = st.MaxRSS
 	} else {
-		err = r.Run(jobCtx, run)
+		err = r.Run(jobCtx, job)
 	}
 	switch {
 	case err == nil:

@@ -29,7 +29,7 @@ func TestPlatforms(t *testing.T) {
 	t.Run("pure Go", func(t *testing.T) {
 		ps := Platforms(targets, PlatformOptions{Table: table, WorkspaceEnv: ws})
 		require.Len(t, ps, 4)
-		assert.Equal(t, []string{"GOOS=linux", "GOARCH=amd64", "CGO_ENABLED=0", "GOFLAGS=-mod=mod -buildvcs=false", "GOWORK=off"}, ps[0].Env)
+		assert.Equal(t, []string{"GOOS=linux", "GOARCH=amd64", "GOAMD64=v1", "CGO_ENABLED=0", "GOFLAGS=-mod=mod -buildvcs=false", "GOWORK=off"}, ps[0].Env)
 		assert.Equal(t, []string{"GOOS=linux", "GOARCH=arm", "GOARM=7", "CGO_ENABLED=0", "GOFLAGS=-mod=mod -buildvcs=false", "GOWORK=off"}, ps[3].Env)
 		for _, p := range ps {
 			assert.False(t, p.Cgo)
@@ -91,7 +91,7 @@ func TestJobs(t *testing.T) {
 	assert.Equal(t, "/o/tool/linux_amd64/default/tool", bin.Output)
 	assert.Equal(t, "/l/tool_linux_amd64_default.log", bin.Log)
 	assert.Equal(t, "/m", bin.Dir)
-	assert.Equal(t, []string{"GOOS=linux", "GOARCH=amd64", "CGO_ENABLED=0", "GOFLAGS=-buildvcs=false", "GOTOOLCHAIN=local"}, bin.Env)
+	assert.Equal(t, []string{"GOOS=linux", "GOARCH=amd64", "GOAMD64=v1", "CGO_ENABLED=0", "GOFLAGS=-buildvcs=false", "GOTOOLCHAIN=local"}, bin.Env)
 	assert.Equal(t, "any", bin.Expect.Linkage)
 	assert.NoError(t, bin.Skip)
 

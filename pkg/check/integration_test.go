@@ -13,10 +13,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/portmatrix/portmatrix/pkg/build"
-	"github.com/portmatrix/portmatrix/pkg/inspect"
 	"github.com/portmatrix/portmatrix/pkg/report"
 	"github.com/portmatrix/portmatrix/pkg/target"
-	"github.com/portmatrix/portmatrix/pkg/verify"
 )
 
 // These tests run the real go toolchain (and, for published modules, the
@@ -47,16 +45,7 @@ func run(t *testing.T, ws *Workspace, targets []string) (Summary, []report.Job) 
 	require.NoError(t, err)
 	jobs := Jobs(ps, pkgs, JobOptions{Dir: ws.Dir, OutDir: filepath.Join(ws.Temp, "out"), LogDir: filepath.Join(ws.Temp, "logs")})
 	results := build.Run(ctx, NewRunner(jobs, &build.GoRunner{}), PlanJobs(jobs), build.Options{Jobs: 2, Timeout: 10 * time.Minute})
-	outcomes := make([]verify.Outcome, len(results))
-	for i, res := range results {
-		switch {
-		case res.Status != build.StatusOK:
-		case jobs[i].Kind == KindBinary:
-			outcomes[i] = verify.Binary(res.Job)
-		default:
-			outcomes[i] = verify.Outcome{Info: &inspect.Info{}}
-		}
-	}
+	outcomes := Inspect(jobs, results)
 	outs := Diagnose(jobs, results, ws.ModCache)
 	rows := report.Collect(report.Stages{Results: results, Outcomes: outcomes, Check: Rows(jobs, outs), Temporary: true})
 	return Summarize(ws.Name, false, ts, jobs, rows, outs), rows

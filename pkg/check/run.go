@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/portmatrix/portmatrix/pkg/build"
+	"github.com/portmatrix/portmatrix/pkg/distdir"
 	"github.com/portmatrix/portmatrix/pkg/goenv"
 	"github.com/portmatrix/portmatrix/pkg/inspect"
 	"github.com/portmatrix/portmatrix/pkg/internal/plural"
@@ -99,16 +100,23 @@ func Run(ctx context.Context, src Source, opt RunOptions) (*Result, error) {
 		}
 		return nil, fmt.Errorf("%s: no package has Go files to build for %s", ws.Name, which)
 	}
-	outDir, logDir := filepath.Join(ws.Temp, "out"), filepath.Join(ws.Temp, "logs")
+	top, outDir, logDir := ws.Temp, filepath.Join(ws.Temp, "out"), filepath.Join(ws.Temp, "logs")
 	if opt.Dist != "" {
 		abs, err := filepath.Abs(opt.Dist)
 		if err != nil {
 			return nil, fmt.Errorf("--dist: %w", err)
 		}
-		outDir, logDir = abs, filepath.Join(abs, filepath.FromSlash(plan.LogDir))
+		top, outDir, logDir = abs, abs, filepath.Join(abs, filepath.FromSlash(plan.LogDir))
 	}
+	// Binaries and logs are written through the root of the directory that
+	// holds them, as a build's are (package distdir).
+	dist, err := distdir.Open(top)
+	if err != nil {
+		return nil, err
+	}
+	defer dist.Close()
 	jobs := Jobs(platforms, pkgs, JobOptions{GoBin: opt.GoBin, Dir: ws.Dir, OutDir: outDir, LogDir: logDir})
-	rep, outs := runJobs(ctx, ws, jobs, opt)
+	rep, outs := runJobs(ctx, ws, jobs, dist, opt)
 	rep.Started = started.UTC().Truncate(time.Second)
 	rep.DurationSec = time.Since(started).Seconds()
 	return &Result{Report: rep, Summary: Summarize(ws.Name, opt.Cgo, opt.Targets, jobs, rep.Jobs, outs)}, nil
@@ -116,24 +124,14 @@ func Run(ctx context.Context, src Source, opt RunOptions) (*Result, error) {
 
 // runJobs runs the matrix in the worker pool, inspects what it built and
 // makes the report.
-func runJobs(ctx context.Context, ws *Workspace, jobs []Job, opt RunOptions) (*report.Report, []Outcome) {
-	planJobs := PlanJobs(jobs)
+func runJobs(ctx context.Context, ws *Workspace, jobs []Job, dist *distdir.Dir, opt RunOptions) (*report.Report, []Outcome) {
+	planJobs := plan.WithThreads(PlanJobs(jobs), sched.ThreadsFor(opt.Threads, opt.Jobs, len(jobs), opt.EnvGOMAXPROCS))
 	opt.Observer.Starting(len(planJobs))
-	results := build.Run(ctx, NewRunner(jobs, &build.GoRunner{}), planJobs, build.Options{
+	results := build.Run(ctx, NewRunner(jobs, &build.GoRunner{Root: dist.Root()}), planJobs, build.Options{
 		Jobs: opt.Jobs, Timeout: opt.Timeout, OnStart: opt.Observer.JobStarted, OnDone: opt.Observer.JobDone,
-		Threads: sched.ThreadsFor(opt.Threads, opt.Jobs, len(planJobs), opt.EnvGOMAXPROCS),
 	})
 	opt.Observer.Finished()
-	outcomes := make([]verify.Outcome, len(results))
-	for i, res := range results {
-		switch {
-		case res.Status != build.StatusOK:
-		case jobs[i].Kind == KindBinary:
-			outcomes[i] = verify.Binary(res.Job)
-		default:
-			outcomes[i] = verify.Outcome{Info: &inspect.Info{}} // a compile check has no binary to read
-		}
-	}
+	outcomes := Inspect(jobs, results)
 	outs := Diagnose(jobs, results, ws.ModCache)
 	rows := report.Collect(report.Stages{
 		Results: results, Outcomes: outcomes, Check: Rows(jobs, outs), Temporary: opt.Dist == "",
@@ -149,4 +147,21 @@ func runJobs(ctx context.Context, ws *Workspace, jobs []Job, opt RunOptions) (*r
 		Summary:       report.Summarize(rows),
 	}
 	return rep, outs
+}
+
+// Inspect reads and checks the binary of every binary job that built
+// (jobs and results indexed alike); a compile check that passed gets an
+// empty inspection, since it has no binary.
+func Inspect(jobs []Job, results []build.Result) []verify.Outcome {
+	outcomes := make([]verify.Outcome, len(results))
+	for i, res := range results {
+		switch {
+		case res.Status != build.StatusOK:
+		case jobs[i].Kind == KindBinary:
+			outcomes[i] = verify.Binary(res.Job)
+		default:
+			outcomes[i] = verify.Outcome{Info: &inspect.Info{}}
+		}
+	}
+	return outcomes
 }

@@ -13,6 +13,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/portmatrix/portmatrix/pkg/internal/procgroup"
 )
 
 // Source is what the user asked to check, before anything is fetched.
@@ -235,10 +237,11 @@ func runGo(ctx context.Context, limit time.Duration, goBin, dir string, env []st
 	cmd := exec.CommandContext(ctx, goBin, args...)
 	cmd.Dir = dir
 	cmd.Env = env
-	cmd.WaitDelay = 2 * time.Second
+	procgroup.Set(cmd, 2*time.Second) // git and what else the go command starts are stopped with it
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
+	err := procgroup.Run(cmd)
+	procgroup.Kill(cmd)
 	if err != nil && ctx.Err() != nil {
 		err = fmt.Errorf("%w (%v)", ctx.Err(), err)
 	}

@@ -68,12 +68,16 @@ func Write(w io.Writer, entries []Entry) error {
 // WriteFile writes entries to path (mode 0644) through a temporary file in
 // the same directory that is renamed into place, so that a reader, or a
 // failed run, never leaves a half-written SHA256SUMS next to the release.
-func WriteFile(path string, entries []Entry) error {
+func WriteFile(path string, entries []Entry) error { return WriteFileIn(nil, path, entries) }
+
+// WriteFileIn is WriteFile confined to root (atomicfile.WriteIn): the file
+// SHA256SUMS of a dist directory is written through its root.
+func WriteFileIn(root *os.Root, path string, entries []Entry) error {
 	var buf strings.Builder
 	if err := Write(&buf, entries); err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
-	if err := atomicfile.Write(path, 0o644, func(f *os.File) error { _, err := f.WriteString(buf.String()); return err }); err != nil {
+	if err := atomicfile.WriteIn(root, path, 0o644, func(f *os.File) error { _, err := f.WriteString(buf.String()); return err }); err != nil {
 		return fmt.Errorf("writing %s: %w", path, err)
 	}
 	return nil

@@ -16,6 +16,7 @@ import (
 	"github.com/portmatrix/portmatrix/pkg/pipeline"
 	"github.com/portmatrix/portmatrix/pkg/progress"
 	"github.com/portmatrix/portmatrix/pkg/release"
+	"github.com/portmatrix/portmatrix/pkg/report"
 	"github.com/portmatrix/portmatrix/pkg/sched"
 	"github.com/portmatrix/portmatrix/pkg/shard"
 )
@@ -75,7 +76,7 @@ usage and manifest errors.`,
 	fs.StringVar(&o.cache, "cache", "", "the output cache, where every built binary is kept by its input key and restored from when a job's inputs match again: a directory, or off (default: $PORTMATRIX_CACHE, else portmatrix/outputs in the user cache directory)")
 	fs.BoolVar(&o.explain, "explain", false, "say on stderr why each job that cannot be proved unchanged is built")
 	fs.StringVar(&o.maxMemory, "max-memory", "auto", "memory budget of the builds running at once, e.g. 8G (auto: 80% of available memory; 0: none); a build is estimated from its last recorded peak, else 1G")
-	fs.StringVar(&o.threads, "threads", "auto", "GOMAXPROCS of each build: auto (the cores shared among the builds running at once when the plan has at least 3 builds per -j slot; off when GOMAXPROCS is set in the environment), a number, or 0 (not set: every build sizes itself to every core)")
+	fs.StringVar(&o.threads, "threads", "auto", "GOMAXPROCS of each build, set in its environment and shown by plan: auto (the cores shared among the builds running at once when the plan has at least 3 builds per -j slot; the environment's GOMAXPROCS when set), a number, or 0 (not set: every build sizes itself to every core)")
 	fs.StringVar(&o.checksums, "checksums", "", "SHA256SUMS file to write (default SHA256SUMS in the dist directory; none: do not write one; a shard writes none)")
 	return cmd
 }
@@ -84,9 +85,12 @@ usage and manifest errors.`,
 // before anything is loaded.
 func (o *buildOptions) options(stdio Stdio) (pipeline.Options, error) {
 	opt := pipeline.Options{Tool: "portmatrix " + Version, Jobs: o.jobs, FailFast: o.failFast, Timeout: o.timeout,
-		Smoke: o.smoke, Reproducible: o.reproducible, Force: o.force, Explain: o.explain}
+		Smoke: o.smoke, Reproducible: o.reproducible, Force: o.force, Explain: o.explain, EnvGOMAXPROCS: stdio.getenv("GOMAXPROCS")}
 	if o.jobs < 1 {
 		return opt, usageErr("--jobs must be at least 1 (got %d)", o.jobs)
+	}
+	if o.timeout < 0 {
+		return opt, usageErr("--timeout %s is negative; want a duration such as 10m, or 0 for none", o.timeout)
 	}
 	if o.shard != "" {
 		s, err := shard.Parse(o.shard)
@@ -154,16 +158,18 @@ func runBuild(ctx context.Context, o *buildOptions, stdio Stdio) error {
 			opt.Checksums = filepath.Join(ld.Plan.DistDir, release.ChecksumsFile)
 		}
 	}
+	if err := o.checkPaths(ld, opt.Checksums, stdio); err != nil {
+		return err
+	}
 	rep, err := pipeline.Build(ctx, ld, opt)
-	var pe *pipeline.PreflightError
-	if errors.As(err, &pe) {
-		for _, d := range pe.Broken {
-			fmt.Fprintln(stdio.Err, d.Detail())
+	if rep == nil { // nothing was built: a broken C toolchain, a busy or unusable dist directory
+		var pe *pipeline.PreflightError
+		if errors.As(err, &pe) {
+			for _, d := range pe.Broken {
+				fmt.Fprintln(stdio.Err, d.Detail())
+			}
 		}
 		return &exitError{code: ExitUsage, err: err}
-	}
-	if rep == nil {
-		return &exitError{code: ExitFailed, err: err}
 	}
 	if werr := o.reportFlags.write(rep, stdio); werr != nil {
 		return werr
@@ -182,6 +188,26 @@ func finish(ctx context.Context, failed bool, stdio Stdio) error {
 	}
 	if failed {
 		return silent(ExitFailed)
+	}
+	return nil
+}
+
+// checkPaths refuses, before anything is built, report and sums paths that
+// would overwrite what the user has: the manifest, an output, archive or
+// log of the plan, or an existing file that is not an earlier report of
+// the same kind (report.CheckWrite).
+func (o *buildOptions) checkPaths(ld *pipeline.Loaded, sums string, stdio Stdio) error {
+	protected := ld.Protected()
+	if sums != "" {
+		if err := report.CheckWrite("--checksums", sums, report.KindSums, protected); err != nil {
+			return usageErr("%v", err)
+		}
+		if abs, err := filepath.Abs(sums); err == nil {
+			protected[abs] = "the SHA256SUMS file"
+		}
+	}
+	if err := o.files(stdio).Check(protected); err != nil {
+		return usageErr("%v", err)
 	}
 	return nil
 }

@@ -73,6 +73,17 @@ func runCheck(ctx context.Context, o *checkOptions, arg string, stdio Stdio) err
 	if o.jobs < 1 {
 		return usageErr("--jobs must be at least 1 (got %d)", o.jobs)
 	}
+	for _, d := range []struct {
+		flag string
+		d    time.Duration
+	}{{"--timeout", o.timeout}, {"--fetch-timeout", o.fetchTimeout}} {
+		if d.d < 0 {
+			return usageErr("%s %s is negative; want a duration such as 10m", d.flag, d.d)
+		}
+	}
+	if err := o.files(stdio).Check(nil); err != nil {
+		return usageErr("%v", err)
+	}
 	prog, err := progress.New(o.progress, stdio.Err, isTerminal(stdio.Err))
 	if err != nil {
 		return usageErr("%v", err)

@@ -52,7 +52,7 @@ func runDoctor(ctx context.Context, o *doctorOptions, fileGiven bool, stdio Stdi
 		var ld *pipeline.Loaded
 		diags, ld, err = pipeline.Doctor(ctx, o.loadOptions(stdio))
 		if err != nil {
-			return loadErr(stdio, err)
+			return loadErr(ctx, stdio, err)
 		}
 		printNotes(stdio, ld.Notes)
 	} else if diags, err = everyCgoPlatform(ctx, goCommand(o.goBin, stdio)); err != nil {
@@ -92,7 +92,7 @@ func everyCgoPlatform(ctx context.Context, goBin string) ([]toolchain.Diagnosis,
 		}
 	}
 	host := target.Target{GOOS: env.HostOS(), GOARCH: env.HostArch()}
-	return toolchain.Doctor(ctx, reqs, host, exec.LookPath), nil
+	return toolchain.Doctor(ctx, reqs, host, exec.LookPath, goenv.Inherited(os.Environ())), nil
 }
 
 func writeDoctorTable(stdio Stdio, diags []toolchain.Diagnosis) error {

@@ -16,14 +16,15 @@ import (
 
 // planFlags are the flags shared by every command that reads a manifest.
 type planFlags struct {
-	file    string
-	goBin   string
-	dist    string
-	targets []string
-	builds  []string
-	version string
-	commit  string
-	date    string
+	file        string
+	goBin       string
+	dist        string
+	targets     []string
+	builds      []string
+	version     string
+	commit      string
+	date        string
+	passthrough []string
 }
 
 func (f *planFlags) register(fs *pflag.FlagSet) {
@@ -35,6 +36,7 @@ func (f *planFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.version, "app-version", "", "value of {{.Version}} in templates (default from git describe --tags --always --dirty, else \"dev\")")
 	fs.StringVar(&f.commit, "commit", "", "value of {{.Commit}} in templates (default git HEAD, else \"none\")")
 	fs.StringVar(&f.date, "date", "", "value of {{.Date}} in templates, RFC 3339 (default SOURCE_DATE_EPOCH, else the commit time, else now)")
+	fs.StringArrayVar(&f.passthrough, "env-passthrough", nil, "pass this variable of the environment to every job, with its value shown in the plan and the report (repeatable; like env_passthrough in the manifest)")
 }
 
 func registerGo(fs *pflag.FlagSet, goBin *string) {
@@ -55,7 +57,7 @@ func goCommand(flag string, stdio Stdio) string {
 // loadOptions are the pipeline's load options from the flags.
 func (f *planFlags) loadOptions(stdio Stdio) pipeline.LoadOptions {
 	return pipeline.LoadOptions{
-		File: f.file, GoBin: goCommand(f.goBin, stdio), Dist: f.dist, Targets: f.targets, Builds: f.builds,
+		File: f.file, GoBin: goCommand(f.goBin, stdio), Dist: f.dist, Targets: f.targets, Builds: f.builds, Passthrough: f.passthrough,
 		Stamp: release.StampOptions{Version: f.version, Commit: f.commit, Date: f.date, SourceDateEpoch: stdio.getenv("SOURCE_DATE_EPOCH")},
 	}
 }
@@ -66,15 +68,18 @@ func (f *planFlags) loadOptions(stdio Stdio) pipeline.LoadOptions {
 func (f *planFlags) load(ctx context.Context, stdio Stdio) (*pipeline.Loaded, error) {
 	ld, err := pipeline.Load(ctx, f.loadOptions(stdio))
 	if err != nil {
-		return nil, loadErr(stdio, err)
+		return nil, loadErr(ctx, stdio, err)
 	}
 	printNotes(stdio, ld.Notes)
 	return ld, nil
 }
 
 // loadErr prints a manifest's problems and makes any load error a usage
-// error.
-func loadErr(stdio Stdio, err error) error {
+// error, except an interrupted load: the run was cancelled (exit 1).
+func loadErr(ctx context.Context, stdio Stdio, err error) error {
+	if ctx.Err() != nil {
+		return &exitError{code: ExitFailed, err: errors.New("interrupted while loading the manifest; nothing was built")}
+	}
 	var pe *pipeline.ProblemsError
 	if errors.As(err, &pe) {
 		for _, p := range pe.Problems {
@@ -116,16 +121,20 @@ func (f *reportFlags) files(stdio Stdio) report.Files {
 
 // write renders rep to stdout (the table, or JSON with --json -) and to
 // every report file asked for.
+//
+// The files come first: after a SIGHUP the terminal is gone, and a failed
+// write to stdout must not cost the report files.
 func (f *reportFlags) write(rep *report.Report, stdio Stdio) error {
-	var err error
+	err := f.files(stdio).Write(rep)
+	var serr error
 	if f.jsonFile == "-" {
-		err = report.WriteJSON(stdio.Out, rep)
+		serr = report.WriteJSON(stdio.Out, rep)
 	} else {
 		color := isTerminal(stdio.Out) && !f.noColor && stdio.getenv("NO_COLOR") == ""
-		err = report.WriteTable(stdio.Out, rep, report.TableOptions{Color: color, Width: terminalWidth(stdio.Out)})
+		serr = report.WriteTable(stdio.Out, rep, report.TableOptions{Color: color, Width: terminalWidth(stdio.Out)})
 	}
 	if err == nil {
-		err = f.files(stdio).Write(rep)
+		err = serr
 	}
 	if err != nil {
 		return &exitError{code: ExitFailed, err: err}

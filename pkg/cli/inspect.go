@@ -27,9 +27,11 @@ func newInspectCmd(stdio Stdio) *cobra.Command {
 		Short: "Say what any binary is: format, platform, linkage, libraries, glibc floor, Go build info",
 		Long: `inspect reads binaries (ELF, Mach-O thin and fat, PE, Plan 9 a.out,
 WebAssembly, XCOFF) without running them. A directory is walked recursively
-(symbolic links are followed, loops detected); files in it that are not
-executables of any known format are passed over, while a named file must be
-one. --expect checks a policy: a linkage (static, static-pie, dynamic) or
+(symbolic links are followed; a directory reached twice is read once, and
+only a real cycle is reported); files in it that are not executables of
+any known format (text, object files, core dumps) are passed over, while a
+named file must be one, and a named directory must hold at least one.
+--expect checks a policy: a linkage (static, static-pie, dynamic) or
 KEY=VALUE for max_glibc, min_macos, libs_allow, libs_deny (comma-separated
 globs), system_libs_only, stripped, pie, cgo; repeat it for several.
 
@@ -39,7 +41,8 @@ hashes every file, which reads all of it; without it the JSON has no
 "sha256" field.
 
 Exit status: 0 when every file was read and meets the policy, 1 when a file
-is not a valid executable or breaks the policy, 2 for usage errors.`,
+is not a valid executable or breaks the policy, a named path holds no
+binary, or --expect has nothing to check, 2 for usage errors.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error { return runInspect(cmd.Context(), o, args, stdio) },
 	}
@@ -68,8 +71,8 @@ func runInspect(ctx context.Context, o *inspectOptions, args []string, stdio Std
 		return err
 	}
 	if skipped > 0 {
-		verb := map[bool]string{true: "is", false: "are"}[skipped == 1]
-		fmt.Fprintf(stdio.Err, "portmatrix: passed over %s that %s not executables\n", plural.Count(skipped, "file"), verb)
+		what := map[bool]string{true: "that is not an executable", false: "that are not executables"}[skipped == 1]
+		fmt.Fprintf(stdio.Err, "portmatrix: passed over %s %s\n", plural.Count(skipped, "file"), what)
 	}
 	for _, f := range files {
 		if f.Failed() {

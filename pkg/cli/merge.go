@@ -10,6 +10,7 @@ import (
 	"github.com/portmatrix/portmatrix/pkg/checksum"
 	"github.com/portmatrix/portmatrix/pkg/merge"
 	"github.com/portmatrix/portmatrix/pkg/release"
+	"github.com/portmatrix/portmatrix/pkg/report"
 )
 
 type mergeOptions struct {
@@ -61,6 +62,9 @@ func runMerge(ctx context.Context, o *mergeOptions, args []string, stdio Stdio) 
 	if err != nil {
 		return usageErr("%v", err)
 	}
+	if err := o.checkPaths(args, stdio); err != nil {
+		return err
+	}
 	entries := rep.ChecksumEntries()
 	fi, statErr := os.Stat(o.dist)
 	distExists := statErr == nil && fi.IsDir()
@@ -86,4 +90,29 @@ func runMerge(ctx context.Context, o *mergeOptions, args []string, stdio Stdio) 
 		return err
 	}
 	return finish(ctx, rep.Failed(), stdio)
+}
+
+// checkPaths refuses, before anything is written, a report or sums path
+// that would overwrite a fragment being merged, or an existing file that
+// is not an earlier report of the same kind (report.CheckWrite).
+func (o *mergeOptions) checkPaths(fragments []string, stdio Stdio) error {
+	protected := map[string]string{}
+	for _, f := range fragments {
+		if abs, err := filepath.Abs(f); err == nil {
+			protected[abs] = "the fragment " + f
+		}
+	}
+	if o.checksums != "none" {
+		path := o.checksums
+		if path == "" {
+			path = filepath.Join(o.dist, release.ChecksumsFile)
+		}
+		if err := report.CheckWrite("--checksums", path, report.KindSums, protected); err != nil {
+			return usageErr("%v", err)
+		}
+	}
+	if err := o.files(stdio).Check(protected); err != nil {
+		return usageErr("%v", err)
+	}
+	return nil
 }

@@ -8,15 +8,18 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/portmatrix/portmatrix/pkg/internal/plural"
+	"github.com/portmatrix/portmatrix/pkg/sched"
 	"github.com/portmatrix/portmatrix/pkg/shard"
 )
 
 type planOptions struct {
 	planFlags
-	json   bool
-	format string
-	shards int
-	shard  string
+	json    bool
+	format  string
+	shards  int
+	shard   string
+	jobs    int
+	threads string
 }
 
 func newPlanCmd(stdio Stdio) *cobra.Command {
@@ -40,6 +43,8 @@ ${{ matrix.shard }}); --shard i/n prints only that part of the plan.`,
 	fs.StringVar(&o.format, "format", "text", "text, json, or github-matrix (with --shards)")
 	fs.IntVar(&o.shards, "shards", 0, "number of parts for --format github-matrix")
 	fs.StringVar(&o.shard, "shard", "", "print only part i of the plan split into n parts, e.g. 2/4 (the jobs build --shard i/n runs)")
+	fs.IntVarP(&o.jobs, "jobs", "j", DefaultJobs(), "as for build: the builds at once, which --threads auto shares the cores among")
+	fs.StringVar(&o.threads, "threads", "auto", "as for build: the GOMAXPROCS each job is shown with (auto, a number, or 0)")
 	return cmd
 }
 
@@ -81,6 +86,13 @@ func runPlan(ctx context.Context, o *planOptions, stdio Stdio) error {
 	if err != nil {
 		return err
 	}
+	threads, err := sched.ParseThreads(o.threads)
+	if err != nil {
+		return usageErr("%v", err)
+	}
+	if o.jobs < 1 {
+		return usageErr("--jobs must be at least 1 (got %d)", o.jobs)
+	}
 	ld, err := o.load(ctx, stdio)
 	if err != nil {
 		return err
@@ -92,11 +104,13 @@ func runPlan(ctx context.Context, o *planOptions, stdio Stdio) error {
 		}
 		return writeJSON(stdio.Out, shard.NewMatrix(p.Jobs, o.shards), false)
 	}
-	of := ""
+	// The jobs exactly as build runs them with the same flags: one shard
+	// of them, and the GOMAXPROCS the thread policy gives each.
+	sub := *p
+	sub.Jobs = ld.SelectJobs(spec, o.jobs, threads, stdio.getenv("GOMAXPROCS"))
+	p, of := &sub, ""
 	if spec != nil {
-		sub := *p
-		sub.Jobs = shard.Select(p.Jobs, *spec)
-		p, of = &sub, spec.String()
+		of = spec.String()
 	}
 	if o.format == "json" {
 		return writeJSON(stdio.Out, p, true)

@@ -8,19 +8,28 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
+	"github.com/portmatrix/portmatrix/pkg/internal/atomicfile"
 	"github.com/portmatrix/portmatrix/pkg/internal/reportschema"
 	"github.com/portmatrix/portmatrix/pkg/outcache"
+	"github.com/portmatrix/portmatrix/pkg/signals"
 )
 
 func TestMain(m *testing.M) {
 	testscript.Main(isolatedCache{m}, map[string]func(){
 		"portmatrix": func() {
-			code := Main(context.Background(), os.Args[1:], OSStdio())
+			// As cmd/portmatrix runs it: the signals that end a run cancel
+			// it (signal.txtar).
+			ctx, stop := signals.Context(context.Background())
+			code := Main(ctx, os.Args[1:], OSStdio())
+			stop()
 			// Scripts assert exact exit codes through this line.
 			fmt.Fprintf(os.Stderr, "[exit %d]\n", code)
 			os.Exit(code)
@@ -86,6 +95,10 @@ func TestScripts(t *testing.T) {
 		Cmds: map[string]func(*testscript.TestScript, bool, []string){
 			"validate-report": validateReport,
 			"corrupt-cache":   corruptCache,
+			"waitfile":        waitFile,
+			"signal":          sendSignal,
+			"gone":            gone,
+			"notemp":          noTemp,
 		},
 	})
 }
@@ -149,4 +162,73 @@ func have(cond string) (bool, error) {
 		return false, fmt.Errorf("%s is not installed and CI=true: run scripts/install-deps.sh", name)
 	}
 	return false, nil
+}
+
+// waitFile is the script command `waitfile FILE`: it waits (up to a
+// minute) until FILE exists and is not empty, for a background command to
+// get somewhere.
+func waitFile(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: waitfile FILE")
+	}
+	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if fi, err := os.Stat(ts.MkAbs(args[0])); err == nil && fi.Size() > 0 {
+			return
+		}
+	}
+	ts.Fatalf("%s did not appear within a minute", args[0])
+}
+
+// pidIn reads the process id a file holds.
+func pidIn(ts *testscript.TestScript, file string) int {
+	data, err := os.ReadFile(ts.MkAbs(file))
+	ts.Check(err)
+	pid, err := strconv.Atoi(strings.TrimSpace(string(data)))
+	ts.Check(err)
+	return pid
+}
+
+// sendSignal is the script command `signal NAME PIDFILE`: it sends SIGNAME
+// (HUP, INT, QUIT, TERM) to the process whose id PIDFILE holds.
+func sendSignal(ts *testscript.TestScript, neg bool, args []string) {
+	sigs := map[string]syscall.Signal{"HUP": syscall.SIGHUP, "INT": syscall.SIGINT, "QUIT": syscall.SIGQUIT, "TERM": syscall.SIGTERM}
+	sig, ok := sigs[strings.TrimPrefix(strings.ToUpper(args[0]), "SIG")]
+	if neg || len(args) != 2 || !ok {
+		ts.Fatalf("usage: signal HUP|INT|QUIT|TERM PIDFILE")
+	}
+	ts.Check(syscall.Kill(pidIn(ts, args[1]), sig))
+}
+
+// gone is the script command `gone PIDFILE...`: each process (and process
+// group) whose id a file holds has ended, within ten seconds (a process
+// killed a moment ago may not be reaped yet).
+func gone(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) == 0 {
+		ts.Fatalf("usage: gone PIDFILE...")
+	}
+	for _, f := range args {
+		pid := pidIn(ts, f)
+		deadline := time.Now().Add(10 * time.Second)
+		for syscall.Kill(pid, 0) == nil || syscall.Kill(-pid, 0) == nil {
+			if time.Now().After(deadline) {
+				ts.Fatalf("process %d (%s) is still running", pid, f)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+}
+
+// noTemp is the script command `notemp DIR`: no file below DIR has the
+// name of portmatrix's temporary files (atomicfile.IsTemp).
+func noTemp(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: notemp DIR")
+	}
+	err := filepath.WalkDir(ts.MkAbs(args[0]), func(p string, d fs.DirEntry, err error) error {
+		if err == nil && atomicfile.IsTemp(d.Name()) {
+			ts.Fatalf("temporary file left: %s", p)
+		}
+		return err
+	})
+	ts.Check(err)
 }

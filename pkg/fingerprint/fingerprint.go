@@ -26,6 +26,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 
@@ -253,12 +254,27 @@ func (g *Global) key(ctx context.Context, job plan.Job) (string, error) {
 	field(h, "toolchain", g.identity)
 	field(h, "inherited", g.filtered...)
 	field(h, "argv", job.Argv...)
-	field(h, "env", job.Env...)
+	field(h, "env", keyedEnv(job.Env)...)
 	field(h, "dir", dir)
 	field(h, "module", root, tree)
 	field(h, "vcs", vcs)
 	field(h, "cc", cc...)
 	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// keyedEnv is a job's environment without the variables that cannot
+// change what the go command writes (ignoredGoVars: GOMAXPROCS, which
+// --threads sets from the size of the run, the caches, the proxy), so a
+// run of another size or on another machine still finds its jobs
+// unchanged.
+func keyedEnv(env []string) []string {
+	out := make([]string, 0, len(env))
+	for _, kv := range env {
+		if k, _, _ := strings.Cut(kv, "="); !slices.Contains(ignoredGoVars, k) {
+			out = append(out, kv)
+		}
+	}
+	return out
 }
 
 // Keys keys every job, at most parallel at once (C compiler probes are

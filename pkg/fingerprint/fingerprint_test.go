@@ -90,6 +90,13 @@ func TestKeyStays(t *testing.T) {
 		change func(f *fixture)
 	}{
 		{name: "nothing", change: func(*fixture) {}},
+		// --threads sets GOMAXPROCS in the job's environment from the size
+		// of the run; a run of another size must still find its jobs
+		// unchanged.
+		{name: "GOMAXPROCS in the job's env", change: func(f *fixture) { f.job.Env = append(f.job.Env, "GOMAXPROCS=1") }},
+		{name: "GOMAXPROCS changed", setup: func(f *fixture) { f.job.Env = append(f.job.Env, "GOMAXPROCS=2") }, change: func(f *fixture) {
+			f.job.Env[len(f.job.Env)-1] = "GOMAXPROCS=8"
+		}},
 		{name: "output written to dist", change: func(f *fixture) {
 			f.write("mod/dist/app_linux_amd64/app", "\x7fELF...")
 			f.write("mod/dist/.portmatrix/state.json", "{}")

@@ -10,10 +10,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 )
 
@@ -84,4 +87,90 @@ func Query(ctx context.Context, goBin string, environ []string) (Env, error) {
 		return nil, fmt.Errorf("%s env gave no GOVERSION, GOHOSTOS or GOHOSTARCH: is it a go command?", goBin)
 	}
 	return m, nil
+}
+
+// Inherit are the variables a job inherits from portmatrix's environment:
+// what the go command and the C compilers need to find programs, their
+// home, temporary files, caches and the network, and nothing that changes
+// what they write. Every setting that can change an output (GOAMD64,
+// GOEXPERIMENT, GOFLAGS, CGO_CFLAGS, CC, …) comes from the manifest, is set
+// by the plan, or is passed through by name (env_passthrough), so it is in
+// the plan and the report. docs/manifest.md lists them with the reasons.
+var Inherit = []string{
+	// Finding programs, the user's home and temporary files.
+	"PATH", "HOME", "USER", "LOGNAME", "TMPDIR",
+	// Windows: the system, the user's profile and temporary files.
+	"SystemRoot", "SYSTEMROOT", "windir", "ComSpec", "PATHEXT", "USERPROFILE", "LOCALAPPDATA", "APPDATA", "TEMP", "TMP", "ProgramData",
+	// The go command's caches, its go env file and its downloads: go.sum
+	// pins every module's content, so none of these changes an output.
+	"GOPATH", "GOMODCACHE", "GOCACHE", "GOCACHEPROG", "GOTMPDIR", "GOENV",
+	"GOPROXY", "GOPRIVATE", "GONOPROXY", "GONOSUMDB", "GONOSUMCHECK", "GOSUMDB",
+	"GOINSECURE", "GOAUTH", "GOVCS", "GOTELEMETRY", "GOTELEMETRYDIR",
+	// Resource limits of the go command itself.
+	"GOGC", "GOMEMLIMIT",
+	// Proxies, certificates and credentials for fetching modules.
+	"HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "no_proxy", "all_proxy",
+	"SSL_CERT_FILE", "SSL_CERT_DIR", "NETRC", "SSH_AUTH_SOCK", "GIT_SSH", "GIT_SSH_COMMAND", "GIT_ASKPASS",
+	"GIT_TERMINAL_PROMPT", "GIT_CONFIG_GLOBAL", "GIT_CONFIG_NOSYSTEM",
+}
+
+// Inherited keeps the variables of environ that Inherit names, the last
+// value of each (as exec.Cmd takes it), in environ's order.
+func Inherited(environ []string) []string {
+	last := map[string]int{}
+	for i, kv := range environ {
+		if k, _, ok := strings.Cut(kv, "="); ok && slices.Contains(Inherit, k) {
+			last[k] = i
+		}
+	}
+	var out []string
+	for i, kv := range environ {
+		if k, _, _ := strings.Cut(kv, "="); last[k] == i && slices.Contains(Inherit, k) {
+			out = append(out, kv)
+		}
+	}
+	return out
+}
+
+// Names are the names of environ's variables, sorted.
+func Names(environ []string) []string {
+	var out []string
+	for _, kv := range environ {
+		if k, _, ok := strings.Cut(kv, "="); ok && !slices.Contains(out, k) {
+			out = append(out, k)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// Setting is one line of a go env file (what `go env -w` writes).
+type Setting struct {
+	Key, Value string
+	// Line is the line's number in the file, from 1.
+	Line int
+}
+
+// UserFile reads the user's go env file (GOENV: what `go env -w` wrote),
+// whose settings the go command applies where the environment leaves a
+// variable empty. A missing file, or GOENV=off, has no settings.
+func (e Env) UserFile() (path string, settings []Setting, err error) {
+	path = e["GOENV"]
+	if path == "" || path == "off" {
+		return "", nil, nil
+	}
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return path, nil, nil
+	}
+	if err != nil {
+		return path, nil, err
+	}
+	for i, line := range strings.Split(string(data), "\n") {
+		k, v, ok := strings.Cut(strings.TrimSpace(line), "=")
+		if ok && k != "" && !strings.HasPrefix(k, "#") && v != "" {
+			settings = append(settings, Setting{Key: k, Value: v, Line: i + 1})
+		}
+	}
+	return path, settings, nil
 }

@@ -37,6 +37,8 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/portmatrix/portmatrix/pkg/build"
+	"github.com/portmatrix/portmatrix/pkg/checksum"
+	"github.com/portmatrix/portmatrix/pkg/internal/filehash"
 	"github.com/portmatrix/portmatrix/pkg/internal/plural"
 	"github.com/portmatrix/portmatrix/pkg/note"
 	"github.com/portmatrix/portmatrix/pkg/outcache"
@@ -89,6 +91,9 @@ type Options struct {
 	Explain bool
 	// Workers bounds the hashing and copying done at once (at least 1).
 	Workers int
+	// Root, when set, confines what the session writes (the state file;
+	// Restore's binaries) to the dist directory (package distdir).
+	Root *os.Root
 }
 
 // Prior is what the incremental stage found for one job before the
@@ -116,11 +121,11 @@ type Session struct {
 	built []int // indexes in jobs of ToBuild's jobs
 }
 
-// Open loads the state file of opt.DistDir, keys every job and decides the
-// source of each: Unchanged when its key and output are as recorded,
-// else Restored when the output cache has a build with its key, else
-// Built. With Force every job is Built. The notes say what the user
-// should know (an unreadable state file, jobs that cannot be keyed).
+// Open loads the state file of opt.DistDir, keys every job and decides
+// which are Unchanged (their key and output as recorded); the others are
+// Built until Restore finds them in the output cache. With Force every job
+// is Built. Open writes nothing. The notes say what the user should know
+// (an unreadable state file, jobs that cannot be keyed).
 func Open(ctx context.Context, jobs []plan.Job, opt Options) (*Session, []note.Note) {
 	opt.Workers = max(opt.Workers, 1)
 	s := &Session{
@@ -139,14 +144,36 @@ func Open(ctx context.Context, jobs []plan.Job, opt Options) (*Session, []note.N
 	notes = append(notes, s.key(ctx)...)
 	if !opt.Force {
 		s.findUnchanged()
-		notes = append(notes, s.restore(ctx)...)
 	}
+	s.split()
+	return s, notes
+}
+
+// split lists the jobs that must still be built.
+func (s *Session) split() {
+	s.built = s.built[:0]
 	for i, p := range s.prior {
 		if p.Source == Built {
 			s.built = append(s.built, i)
 		}
 	}
-	return s, notes
+}
+
+// Restore copies from the output cache the binary of every job left to
+// build whose key has an entry (unless Force), writing through root when
+// set (the dist directory's: package distdir), and inspects each restored
+// binary like a built one. It is a step of its own, after Open, so that a
+// run can prove its C toolchains before writing anything: a restorable job
+// is pure Go and needs none, so the jobs a toolchain serves are the same
+// before and after it.
+func (s *Session) Restore(ctx context.Context, root *os.Root) []note.Note {
+	s.opt.Root = root
+	if s.opt.Force {
+		return nil
+	}
+	notes := s.restore(ctx)
+	s.split()
+	return notes
 }
 
 // key fills s.keys; a job that cannot be keyed keeps "" and is built.
@@ -219,7 +246,7 @@ func (s *Session) restore(ctx context.Context) []note.Note {
 		}
 		g.Go(func() error {
 			start := time.Now()
-			meta, err := s.opt.Cache.Restore(s.keys[i], j.Output)
+			meta, err := s.opt.Cache.Restore(s.keys[i], j.Output, s.opt.Root)
 			switch {
 			case err == nil:
 				// Restore hashed the bytes it wrote: no second hashing pass.
@@ -402,5 +429,55 @@ func (s *Session) Save(whole bool) error {
 		}
 		s.state.Prune(ids)
 	}
-	return s.state.Save(s.path)
+	return s.state.SaveIn(s.opt.Root, s.path)
+}
+
+// Earlier lists the SHA256SUMS lines (names relative to the dist
+// directory) of what earlier runs built for the jobs this run left alone,
+// for SHA256SUMS to describe the whole dist directory after a run of part
+// of the plan (--targets, --build) or an interrupted one. Left alone are
+// the jobs with a state entry whose id is not in decided (the jobs this
+// run built, failed, found unchanged or restored: its verdict is the one
+// that counts); each entry's binary and archive are listed only while the
+// file still has the recorded size and SHA-256 (hashed now, workers at
+// once).
+func (s *Session) Earlier(decided map[string]bool, workers int) []checksum.Entry {
+	type file struct{ path, sum string }
+	var files []file
+	for id, e := range s.state.Jobs {
+		if decided[id] || e.SHA256 == "" {
+			continue
+		}
+		files = append(files, file{e.Output, e.SHA256})
+		if a := e.Archive; a != nil && a.SHA256 != "" {
+			files = append(files, file{a.Path, a.SHA256})
+		}
+	}
+	sizes := map[string]int64{}
+	for _, e := range s.state.Jobs {
+		sizes[e.Output] = e.Size
+		if e.Archive != nil {
+			sizes[e.Archive.Path] = e.Archive.Size
+		}
+	}
+	ok := make([]bool, len(files))
+	var g errgroup.Group
+	g.SetLimit(max(workers, 1))
+	for i, f := range files {
+		g.Go(func() error {
+			sum, err := filehash.FileSized(f.path, sizes[f.path])
+			ok[i] = err == nil && sum == f.sum
+			return nil
+		})
+	}
+	_ = g.Wait()
+	var out []checksum.Entry
+	for i, f := range files {
+		rel, err := filepath.Rel(s.opt.DistDir, f.path)
+		if !ok[i] || err != nil || !filepath.IsLocal(rel) {
+			continue
+		}
+		out = append(out, checksum.Entry{Name: filepath.ToSlash(rel), SHA256: f.sum})
+	}
+	return out
 }

@@ -37,7 +37,7 @@ func benchFixtures(b *testing.B) string {
 		paths = append(paths, fixturePath(b, name))
 	}
 	for name, fx := range cFixtures {
-		if _, err := exec.LookPath(fx.cc); err == nil {
+		if _, err := exec.LookPath(fx.cc); err == nil && !fx.notExec {
 			paths = append(paths, cFixturePath(b, name))
 		}
 	}

@@ -105,7 +105,7 @@ func realELFs() (goFixtures, cFix []string) {
 		}
 	}
 	for name, fx := range cFixtures {
-		if fx.cc != mingwCC {
+		if fx.cc != mingwCC && !fx.notExec {
 			cFix = append(cFix, name)
 		}
 	}

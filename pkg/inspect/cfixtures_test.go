@@ -21,6 +21,9 @@ type cFixture struct {
 	out  string // file name in the directory
 	args []string
 	deps []string
+	// notExec marks compiler output that is not a program or library (an
+	// object file): inspect refuses it, so the tests of executables skip it.
+	notExec bool
 }
 
 const mingwCC = "x86_64-w64-mingw32-gcc"
@@ -39,6 +42,8 @@ var cFixtures = map[string]cFixture{
 	"mingw-dll":            {cc: mingwCC, out: "foo.dll", args: []string{"-shared", "foo.c"}},
 	"mingw-pthread":        {cc: mingwCC, out: "pthread.exe", args: []string{"-pthread", "hello.c"}},
 	"mingw-pthread-static": {cc: mingwCC, out: "pthread-static.exe", args: []string{"-pthread", "-static", "hello.c"}},
+	"c-object":             {cc: "gcc", out: "hello.o", args: []string{"-c", "hello.c"}, notExec: true},
+	"mingw-object":         {cc: mingwCC, out: "foo.obj", args: []string{"-c", "foo.c"}, notExec: true},
 }
 
 var cSources = map[string]string{

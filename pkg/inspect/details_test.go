@@ -136,9 +136,11 @@ func TestGoBinariesDetails(t *testing.T) {
 		{fixture: "darwin-arm64", dwarf: true, libc: "libSystem", minOS: "12.0", sdk: "12.0"},
 		{fixture: "darwin-arm64-stripped", stripped: true, libc: "libSystem", minOS: "12.0", sdk: "12.0"},
 		{fixture: "darwin-amd64", dwarf: true, libc: "libSystem", minOS: "12.0", sdk: "12.0"},
-		{fixture: "windows-amd64", dwarf: true, minOS: "6.1"},
-		{fixture: "windows-amd64-stripped", stripped: true, minOS: "6.1"},
-		{fixture: "windows-386", dwarf: true, minOS: "6.1"},
+		// The PE header says 6.1 (Windows 7); the runtime of Go 1.21 and
+		// later needs Windows 10 (TestRealMinOS).
+		{fixture: "windows-amd64", dwarf: true, minOS: "10.0"},
+		{fixture: "windows-amd64-stripped", stripped: true, minOS: "10.0"},
+		{fixture: "windows-386", dwarf: true, minOS: "10.0"},
 		{fixture: "plan9-amd64"},
 		{fixture: "js-wasm"},
 		{fixture: "wasip1-wasm"},

@@ -29,6 +29,12 @@ func (x *elfFile) describe(info *Info) error {
 	if err != nil {
 		return malformed("ELF", err)
 	}
+	switch f.Type {
+	case elf.ET_REL:
+		return notExecutable("relocatable object (ET_REL)")
+	case elf.ET_CORE:
+		return notExecutable("core dump (ET_CORE)")
+	}
 	info.GOARCH = elfGOARCH(f.Machine, f.Class, f.ByteOrder)
 
 	var interp, dyn *elf.Prog
@@ -94,7 +100,8 @@ type elfDynamic struct {
 // a dynamic loader when PT_INTERP is present, so an ET_EXEC without it is
 // static whatever else (PT_DYNAMIC, DT_NEEDED) it carries. An ET_DYN without
 // PT_INTERP is a static PIE only if the linker marked it DF_1_PIE and it has
-// no DT_SONAME: a shared object is never static-pie.
+// no DT_SONAME: a shared object is never static-pie. (ET_REL and ET_CORE
+// files never get here: describe says what they are instead.)
 func elfLinkage(t elf.Type, hasInterp bool, d elfDynamic) (Linkage, string, bool) {
 	switch t {
 	case elf.ET_EXEC:
@@ -113,10 +120,6 @@ func elfLinkage(t elf.Type, hasInterp bool, d elfDynamic) (Linkage, string, bool
 		default:
 			return LinkageShared, "ET_DYN without PT_INTERP or DF_1_PIE", false
 		}
-	case elf.ET_REL:
-		return LinkageUnknown, "ET_REL is a relocatable object, not a linked program", false
-	case elf.ET_CORE:
-		return LinkageUnknown, "ET_CORE is a core dump, not a program", false
 	}
 	return LinkageUnknown, fmt.Sprintf("ELF type %#x is neither ET_EXEC nor ET_DYN", uint16(t)), false
 }

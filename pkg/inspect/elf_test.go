@@ -82,9 +82,9 @@ func TestELFLinkageRules(t *testing.T) {
 			linkage: LinkageShared, rule: "ET_DYN without PT_INTERP or DF_1_PIE",
 		},
 		{
-			name:    "ET_REL is unknown",
-			spec:    elfSpec{typ: elf.ET_REL},
-			linkage: LinkageUnknown, rule: "ET_REL is a relocatable object, not a linked program",
+			name:    "another type is unknown (ET_REL and ET_CORE are errors: TestNotExecutable)",
+			spec:    elfSpec{typ: elf.Type(0xfe00)}, // ET_LOOS
+			linkage: LinkageUnknown, rule: "ELF type 0xfe00 is neither ET_EXEC nor ET_DYN",
 		},
 		{
 			name:    "DT_NEEDED is sorted and deduplicated",

@@ -111,7 +111,10 @@ type Info struct {
 	MaxCXXABI    string        `json:"max_cxxabi,omitempty"`    // highest CXXABI_ version required
 	MaxGCC       string        `json:"max_gcc,omitempty"`       // highest GCC_ version required (libgcc_s)
 
-	MinOS            string     `json:"min_os,omitempty"`            // Mach-O minos; PE operating system version
+	MinOS            string     `json:"min_os,omitempty"`            // oldest OS release it runs on: MinOSHeader, raised to what its Go runtime needs (osfloor.go)
+	MinOSHeader      string     `json:"min_os_header,omitempty"`     // what the header says: Mach-O minos; PE operating system version
+	MinOSSource      string     `json:"min_os_source,omitempty"`     // where MinOS comes from: MinOSFromHeader or MinOSFromGoRuntime
+	MinOSReason      string     `json:"min_os_reason,omitempty"`     // why the Go runtime raised it: its Go release and the release note
 	SDK              string     `json:"sdk,omitempty"`               // Mach-O SDK version
 	Subsystem        string     `json:"subsystem,omitempty"`         // PE subsystem: console, windows, efi-application, ...
 	SubsystemVersion string     `json:"subsystem_version,omitempty"` // PE subsystem version, e.g. "6.1"
@@ -235,6 +238,9 @@ func read(r io.ReaderAt, size int64, name string, opt Options) (*Info, error) {
 	}
 	x, err := sniff(r, size, ident, opt)
 	if err != nil {
+		if other := otherBinary(r, size, ident); other != nil && errors.Is(err, ErrUnknownFormat) {
+			return nil, other
+		}
 		return nil, err
 	}
 	info := &Info{Path: name, Format: x.format(), Size: size, Linkage: LinkageUnknown}
@@ -251,8 +257,12 @@ func read(r io.ReaderAt, size int64, name string, opt Options) (*Info, error) {
 }
 
 // finish derives the fields every format shares from what describe found:
-// Needed sorted and unique, then classified into Libraries.
+// Needed sorted and unique, then classified into Libraries; MinOS raised
+// to what the Go runtime needs (a fat file's come from its slices).
 func finish(info *Info) {
+	if len(info.Slices) == 0 {
+		applyGoRuntimeFloor(info)
+	}
 	info.Needed = sortedUnique(info.Needed)
 	info.Libraries = classifyLibraries(info.GOOS, info.Needed)
 	info.SystemLibsOnly = true

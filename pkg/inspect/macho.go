@@ -23,6 +23,9 @@ const (
 	lcVersionMinWatch  = 0x30
 	lcBuildVersion     = 0x32
 
+	mhCore = 0x4 // MH_CORE, a core dump
+	mhDSYM = 0xa // MH_DSYM, the debug symbols dsymutil writes beside a program
+
 	platformIOS          = 2
 	platformIOSSimulator = 7
 )
@@ -62,6 +65,14 @@ func (x *machoFile) describe(info *Info) error {
 	f, symtab, hidden, err := x.open()
 	if err != nil {
 		return err
+	}
+	switch f.Type {
+	case macho.TypeObj:
+		return notExecutable("relocatable object (MH_OBJECT)")
+	case mhCore:
+		return notExecutable("core dump (MH_CORE)")
+	case mhDSYM:
+		return notExecutable("debug symbols companion file (MH_DSYM)")
 	}
 	info.GOARCH = machoArch[f.Cpu]
 	info.GOOS = "darwin"
@@ -222,8 +233,6 @@ func machoLinkage(t macho.Type, dylinker bool, ndylibs int) (Linkage, string) {
 		return LinkageShared, "MH_DYLIB"
 	case macho.TypeBundle:
 		return LinkageShared, "MH_BUNDLE"
-	case macho.TypeObj:
-		return LinkageUnknown, "MH_OBJECT is a relocatable object, not a linked program"
 	}
 	return LinkageUnknown, fmt.Sprintf("Mach-O file type %#x is not an executable or library", uint32(t))
 }

@@ -101,6 +101,7 @@ func mergeSlices(info *Info) {
 	first := info.Slices[0]
 	info.GOOS, info.Interpreter, info.PIE, info.Stripped = first.GOOS, first.Interpreter, true, true
 	info.GoBuildID, info.Libc, info.MinOS, info.SDK = first.GoBuildID, first.Libc, first.MinOS, first.SDK
+	info.MinOSHeader, info.MinOSSource, info.MinOSReason = first.MinOSHeader, first.MinOSSource, first.MinOSReason
 	common := func(field *string, v string) {
 		if *field != v {
 			*field = ""
@@ -113,6 +114,9 @@ func mergeSlices(info *Info) {
 		common(&info.GoBuildID, s.GoBuildID)
 		common(&info.Libc, s.Libc)
 		common(&info.MinOS, s.MinOS)
+		common(&info.MinOSHeader, s.MinOSHeader)
+		common(&info.MinOSSource, s.MinOSSource)
+		common(&info.MinOSReason, s.MinOSReason)
 		common(&info.SDK, s.SDK)
 		info.PIE = info.PIE && s.PIE
 		info.Stripped = info.Stripped && s.Stripped
@@ -124,6 +128,10 @@ func mergeSlices(info *Info) {
 	}
 	if len(info.Slices) == 1 {
 		info.GOARCH, info.BuildID = first.GOARCH, first.BuildID
+	}
+	if info.MinOS == "" || info.MinOSSource == "" {
+		// No common floor, or one reached two ways: the slices say.
+		info.MinOSSource, info.MinOSReason = "", ""
 	}
 	info.Linkage = worst.Linkage
 	info.LinkageRule = fmt.Sprintf("worst of %d slices: %s (%s)", len(info.Slices), worst.LinkageRule, orUnknown(worst.GOARCH))

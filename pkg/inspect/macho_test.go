@@ -70,9 +70,9 @@ func TestMachO(t *testing.T) {
 			goos: "darwin", goarch: "arm64", linkage: LinkageShared, rule: "MH_BUNDLE",
 		},
 		{
-			name: "object file is unknown",
-			spec: machoSpec{cpu: macho.CpuArm, typ: macho.TypeObj},
-			goos: "darwin", goarch: "arm", linkage: LinkageUnknown, rule: "MH_OBJECT is a relocatable object, not a linked program",
+			name: "another type is unknown (objects, cores and dSYMs are errors: TestNotExecutable)",
+			spec: machoSpec{cpu: macho.CpuArm, typ: macho.Type(7)}, // MH_DYLINKER
+			goos: "darwin", goarch: "arm", linkage: LinkageUnknown, rule: "Mach-O file type 0x7 is not an executable or library",
 		},
 	}
 	for _, tt := range tests {

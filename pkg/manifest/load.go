@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"reflect"
 	"regexp"
@@ -15,23 +16,55 @@ import (
 	"github.com/portmatrix/portmatrix/pkg/internal/suggest"
 )
 
+// MaxSize bounds a manifest file. A real manifest is a few kilobytes; the
+// bound keeps a wrong -f (a binary, a log) or a generated monster from
+// costing seconds and hundreds of megabytes before the first useful word.
+const MaxSize = 1 << 20
+
 // Load reads and decodes a manifest file, then validates it. The returned
 // manifest is usable for further checks (planning) even when there are
 // problems, so that all problems can be reported in one pass; it is nil only
-// when the file cannot be read, is not YAML at all, or is not a mapping.
+// when the file cannot be read, is larger than MaxSize, is not YAML at all,
+// or is not a mapping.
 func Load(path string) (*Manifest, Problems) {
-	data, err := os.ReadFile(path)
+	cannot := func(msg string) (*Manifest, Problems) {
+		return nil, Problems{{File: path, Msg: "cannot read manifest: " + msg}}
+	}
+	st, err := os.Stat(path)
 	if err != nil {
-		return nil, Problems{{File: path, Msg: fmt.Sprintf("cannot read manifest: %v", errors.Unwrap(err))}}
+		return cannot(errors.Unwrap(err).Error())
+	}
+	if !st.Mode().IsRegular() {
+		return cannot("not a regular file") // a FIFO or a device would block or never end
+	}
+	if st.Size() > MaxSize {
+		return cannot(fmt.Sprintf("it is %d bytes; a manifest may have at most %d (1 MiB)", st.Size(), MaxSize))
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return cannot(errors.Unwrap(err).Error())
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, MaxSize+1))
+	if err != nil {
+		return cannot(err.Error())
+	}
+	if len(data) > MaxSize {
+		return cannot(fmt.Sprintf("it grew past %d bytes (1 MiB) while it was read", MaxSize))
 	}
 	return Parse(data, path)
 }
 
 // Parse decodes manifest bytes strictly and validates them. file names the
-// source in problems.
+// source in problems. A manifest is one YAML document: a second one (after
+// a `---` line) is a problem, not silently ignored.
 func Parse(data []byte, file string) (*Manifest, Problems) {
+	if len(data) > MaxSize {
+		return nil, Problems{{File: file, Msg: fmt.Sprintf("cannot read manifest: it is %d bytes; a manifest may have at most %d (1 MiB)", len(data), MaxSize)}}
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var root yaml.Node
-	if err := yaml.Unmarshal(data, &root); err != nil {
+	if err := dec.Decode(&root); err != nil && !errors.Is(err, io.EOF) {
 		return nil, Problems{syntaxProblem(file, data, err)}
 	}
 	if len(root.Content) == 0 || root.Content[0].Tag == "!!null" { // nothing, or only "---"
@@ -39,7 +72,19 @@ func Parse(data []byte, file string) (*Manifest, Problems) {
 	}
 	doc := root.Content[0]
 	var ps Problems
-	checkNode(file, doc, reflect.TypeOf(Manifest{}), "", &ps)
+	var second yaml.Node
+	switch err := dec.Decode(&second); {
+	case err == nil && (len(second.Content) == 0 || second.Content[0].Tag == "!!null"):
+		// A trailing "---" with nothing after it.
+	case err == nil:
+		ps = append(ps, Problem{File: file, Line: second.Line, Col: second.Column,
+			Msg: "a second YAML document starts here; a manifest is one document (remove the `---` line and what follows, or merge it into the first)"})
+	case !errors.Is(err, io.EOF):
+		p := syntaxProblem(file, data, err)
+		p.Msg = "after the manifest's document: " + p.Msg
+		ps = append(ps, p)
+	}
+	checkNode(file, doc, reflect.TypeOf(Manifest{}), "", &ps, map[*yaml.Node]bool{})
 	if doc.Kind != yaml.MappingNode {
 		return nil, ps // a list or a scalar: nothing else to say
 	}
@@ -94,15 +139,29 @@ func syntaxProblem(file string, data []byte, err error) Problem {
 // longest run of whole lines that still parses. The parser's own number is
 // the line of the enclosing construct, and one less for parser (as opposed
 // to scanner) errors: a mis-indented key on line 6 was reported on line 2.
+// The run is found by bisection (a prefix that parses is taken to mean
+// every shorter one does), so a large file costs a few parses, not one per
+// line.
 func badLine(data []byte) int {
 	lines := bytes.SplitAfter(data, []byte("\n"))
-	for k := len(lines) - 1; k >= 0; k-- {
+	parses := func(k int) bool {
 		var n yaml.Node
-		if yaml.Unmarshal(bytes.Join(lines[:k], nil), &n) == nil {
-			return k + 1
+		return yaml.Unmarshal(bytes.Join(lines[:k], nil), &n) == nil
+	}
+	if parses(len(lines)) {
+		return 0
+	}
+	// lines[:lo] parses, lines[:hi] does not.
+	lo, hi := 0, len(lines)
+	for hi-lo > 1 {
+		mid := lo + (hi-lo)/2
+		if parses(mid) {
+			lo = mid
+		} else {
+			hi = mid
 		}
 	}
-	return 0
+	return lo + 1
 }
 
 func decodeProblems(file string, err error) Problems {
@@ -130,7 +189,10 @@ var shorthandType = reflect.TypeOf((*scalarShorthand)(nil)).Elem()
 // (with a did-you-mean), duplicate keys, and values of the wrong shape, each
 // at its own line and column. The YAML decoder alone stops at the first
 // unknown key and has no columns.
-func checkNode(file string, n *yaml.Node, t reflect.Type, path string, ps *Problems) {
+//
+// An alias is checked once however often it is used (seen): aliases of
+// aliases would otherwise make the walk exponential in the file's size.
+func checkNode(file string, n *yaml.Node, t reflect.Type, path string, ps *Problems, seen map[*yaml.Node]bool) {
 	add := func(at *yaml.Node, field, msg string) {
 		*ps = append(*ps, Problem{File: file, Line: at.Line, Col: at.Column, Field: field, Msg: msg})
 	}
@@ -138,9 +200,13 @@ func checkNode(file string, n *yaml.Node, t reflect.Type, path string, ps *Probl
 		t = t.Elem()
 	}
 	if n.Kind == yaml.AliasNode {
+		if seen[n.Alias] {
+			return
+		}
+		seen[n.Alias] = true
 		n = n.Alias
 	}
-	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
+	if n == nil || n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
 		return // an empty value is the zero value
 	}
 	switch t.Kind() {
@@ -168,7 +234,7 @@ func checkNode(file string, n *yaml.Node, t reflect.Type, path string, ps *Probl
 			fields[name] = f
 			names = append(names, name)
 		}
-		seen := map[string]bool{}
+		given := map[string]bool{}
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k, v := n.Content[i], n.Content[i+1]
 			key := k.Value
@@ -187,11 +253,11 @@ func checkNode(file string, n *yaml.Node, t reflect.Type, path string, ps *Probl
 				add(k, fieldPath, msg)
 				continue
 			}
-			if seen[key] {
+			if given[key] {
 				add(k, fieldPath, "key given twice")
 			}
-			seen[key] = true
-			checkNode(file, v, f.Type, fieldPath, ps)
+			given[key] = true
+			checkNode(file, v, f.Type, fieldPath, ps, seen)
 		}
 	case reflect.Slice:
 		if n.Kind != yaml.SequenceNode {
@@ -199,11 +265,16 @@ func checkNode(file string, n *yaml.Node, t reflect.Type, path string, ps *Probl
 			return
 		}
 		for i, item := range n.Content {
-			checkNode(file, item, t.Elem(), itemPath(path, item, i), ps)
+			checkNode(file, item, t.Elem(), itemPath(path, item, i), ps, seen)
 		}
 	case reflect.String:
-		if n.Kind != yaml.ScalarNode {
+		switch {
+		case n.Kind != yaml.ScalarNode:
 			add(n, path, fmt.Sprintf("want a string, got %s", describe(n)))
+		case strings.ContainsRune(n.Value, 0):
+			// No argv, environment or path can carry it: every job would
+			// fail at exec time.
+			add(n, path, fmt.Sprintf("%q contains a NUL character", n.Value))
 		}
 	case reflect.Bool:
 		if n.Kind != yaml.ScalarNode || n.Tag != "!!bool" {

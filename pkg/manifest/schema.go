@@ -40,9 +40,14 @@ var BuildmodeValues = []string{"exe", "pie"}
 
 // Manifest is one portmatrix.yaml.
 type Manifest struct {
-	Version int     `yaml:"version"`
-	Dist    string  `yaml:"dist"`
-	Builds  []Build `yaml:"builds"`
+	Version int    `yaml:"version"`
+	Dist    string `yaml:"dist"`
+	// EnvPassthrough names variables of portmatrix's environment that every
+	// job gets with their value at plan time: the way to let a setting such
+	// as GOEXPERIMENT or CGO_CFLAGS reach the builds from the environment,
+	// with the value in the plan and the report.
+	EnvPassthrough []string `yaml:"env_passthrough"`
+	Builds         []Build  `yaml:"builds"`
 
 	// File is the path the manifest was read from, for messages.
 	File string `yaml:"-"`
@@ -51,22 +56,24 @@ type Manifest struct {
 
 // Build is one Go main package built for a set of targets and variants.
 type Build struct {
-	ID           string    `yaml:"id"`
-	Dir          string    `yaml:"dir"`
-	Main         string    `yaml:"main"`
-	Binary       string    `yaml:"binary"`
-	Flags        []string  `yaml:"flags"`
-	Ldflags      string    `yaml:"ldflags"`
-	Tags         []string  `yaml:"tags"`
-	Env          []string  `yaml:"env"`
-	Trimpath     bool      `yaml:"trimpath"`
-	Output       string    `yaml:"output"`
-	Targets      []string  `yaml:"targets"`
-	Exclude      []string  `yaml:"exclude"`
-	Variants     []Variant `yaml:"variants"`
-	Expect       *Expect   `yaml:"expect"`
-	Expectations []Rule    `yaml:"expectations"`
-	Smoke        *Smoke    `yaml:"smoke"`
+	ID      string   `yaml:"id"`
+	Dir     string   `yaml:"dir"`
+	Main    string   `yaml:"main"`
+	Binary  string   `yaml:"binary"`
+	Flags   []string `yaml:"flags"`
+	Ldflags string   `yaml:"ldflags"`
+	Tags    []string `yaml:"tags"`
+	Env     []string `yaml:"env"`
+	// EnvPassthrough is Manifest.EnvPassthrough for this build's jobs.
+	EnvPassthrough []string  `yaml:"env_passthrough"`
+	Trimpath       bool      `yaml:"trimpath"`
+	Output         string    `yaml:"output"`
+	Targets        []string  `yaml:"targets"`
+	Exclude        []string  `yaml:"exclude"`
+	Variants       []Variant `yaml:"variants"`
+	Expect         *Expect   `yaml:"expect"`
+	Expectations   []Rule    `yaml:"expectations"`
+	Smoke          *Smoke    `yaml:"smoke"`
 	// Toolchains are per-target C toolchain overrides for cgo variants,
 	// applied in order over the variant's own keys (later rules win).
 	Toolchains []ToolchainRule `yaml:"toolchains"`

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"text/template"
 	"time"
+	"unicode"
 
 	"go.yaml.in/yaml/v3"
 
@@ -43,17 +44,38 @@ func SampleData() TemplateData {
 		GOOS: "linux", GOARCH: "arm", Level: "v7", Target: "linux/arm/v7", Slug: "linux_arm_v7", Variant: "default", Ext: ""}
 }
 
-// Render executes a template from the manifest. Unknown fields are errors.
+// Render executes a template from the manifest. Unknown fields are errors,
+// worded for the manifest's author ("unknown template field .Nope (did you
+// mean .Date?); fields are …"), not text/template's.
 func Render(name, text string, data TemplateData) (string, error) {
 	t, err := template.New(name).Option("missingkey=error").Parse(text)
 	if err != nil {
-		return "", err
+		return "", templateErr(name, err)
 	}
 	var b bytes.Buffer
 	if err := t.Execute(&b, data); err != nil {
-		return "", err
+		return "", templateErr(name, err)
 	}
 	return b.String(), nil
+}
+
+// templateErr rewords a text/template error: it says "template: NAME:LINE[:COL]:
+// [executing "NAME" at <...>: ]msg", and for an unknown field names the Go
+// type behind the template, which means nothing to a manifest's author.
+func templateErr(name string, err error) error {
+	msg := regexp.MustCompile(`^template: `+regexp.QuoteMeta(name)+`:\d+(:\d+)?: (executing "`+
+		regexp.QuoteMeta(name)+`" at <[^>]*>: )?`).ReplaceAllString(err.Error(), "")
+	if i := strings.Index(msg, "can't evaluate field "); i >= 0 {
+		field := strings.Fields(msg[i+len("can't evaluate field "):])[0]
+		msg = "unknown template field ." + field
+		if c := suggest.Closest(field, templateFields(), 1); len(c) > 0 {
+			msg += fmt.Sprintf(" (did you mean .%s?)", c[0])
+		}
+		msg += "; fields are ." + strings.Join(templateFields(), " .")
+	}
+	// Other messages can name the Go type of ".": say what it is instead.
+	msg = strings.ReplaceAll(msg, reflect.TypeOf(TemplateData{}).String(), "the template data (.)")
+	return fmt.Errorf("template: %s", msg)
 }
 
 // CheckOutputPath rejects rendered output paths that are absolute or leave
@@ -61,6 +83,9 @@ func Render(name, text string, data TemplateData) (string, error) {
 func CheckOutputPath(rendered string) error {
 	if rendered == "" {
 		return fmt.Errorf("output path is empty")
+	}
+	if i := strings.IndexFunc(rendered, unicode.IsControl); i >= 0 {
+		return fmt.Errorf("output path %q contains a control character (%U); a template that ends in a newline, say", rendered, []rune(rendered[i:])[0])
 	}
 	if path.IsAbs(rendered) || filepath.IsAbs(rendered) {
 		return fmt.Errorf("output path %q is absolute; it must be relative to the dist directory", rendered)
@@ -90,7 +115,21 @@ var reservedEnv = map[string]string{
 	"GOARM": "a target level such as linux/arm/v7", "GOAMD64": "a target level such as linux/amd64/v3",
 	"GOARM64": "a target level", "GO386": "a target level", "GOMIPS": "a target level",
 	"GOMIPS64": "a target level", "GOPPC64": "a target level", "GORISCV64": "a target level",
-	"GOFLAGS": "flags",
+	"GOFLAGS":     "flags",
+	"GOTOOLCHAIN": "--go (every job builds with the go command portmatrix asked about, GOTOOLCHAIN=local)",
+}
+
+// CheckPassthrough checks a variable name given to env_passthrough (or
+// --env-passthrough): a portable name, and none that the plan itself
+// decides. The error is a sentence without the name's location.
+func CheckPassthrough(name string) error {
+	if !envNameRE.MatchString(name) {
+		return fmt.Errorf("%q is not a variable name: use letters, digits and '_', not starting with a digit", name)
+	}
+	if key, ok := reservedEnv[name]; ok && name != "GOFLAGS" {
+		return fmt.Errorf("%s cannot be passed through: portmatrix sets it from %s", name, key)
+	}
+	return nil
 }
 
 // Validate checks everything that does not need the Go toolchain: required
@@ -109,13 +148,17 @@ func Validate(m *Manifest) Problems {
 		add(m.KeyLoc("version"), "version", "want `version: 1` (got %d)", m.Version)
 	}
 	if m.Dist != "" {
-		if err := CheckOutputPath(m.Dist + "/x"); err != nil {
+		switch err := CheckOutputPath(m.Dist + "/x"); {
+		case err != nil:
 			add(m.KeyLoc("dist"), "dist", "dist directory %q must be relative to the manifest and stay below it", m.Dist)
+		case path.Clean(filepath.ToSlash(m.Dist)) == ".":
+			add(m.KeyLoc("dist"), "dist", "dist directory %q is the manifest's own directory; use a directory below it, such as dist (portmatrix writes binaries, logs and state there)", m.Dist)
 		}
 	}
 	if len(m.Builds) == 0 {
 		add(m.KeyLoc("builds"), "builds", "no builds: list at least one under `builds:`")
 	}
+	checkPassthrough(m.EnvPassthrough, m.located, "", add)
 	ids := map[string]bool{}
 	for i := range m.Builds {
 		b := &m.Builds[i]
@@ -138,6 +181,9 @@ func Validate(m *Manifest) Problems {
 		if len(b.Targets) == 0 {
 			add(b.KeyLoc("targets"), bp+".targets", "no targets: list goos/goarch pairs, globs, or a set (all, first-class, cgo)")
 		}
+		checkMain(b.Main, b.KeyLoc("main"), bp+".main", add)
+		checkRelDir(b.Dir, b.KeyLoc("dir"), bp+".dir", add)
+		checkTags(b.Tags, b.located, bp, add)
 		for j, f := range b.Flags {
 			name := strings.SplitN(f, "=", 2)[0]
 			name = "-" + strings.TrimLeft(name, "-")
@@ -148,11 +194,16 @@ func Validate(m *Manifest) Problems {
 			}
 		}
 		checkEnv(b.Env, b.located, bp, add)
+		checkPassthrough(b.EnvPassthrough, b.located, bp+".", add)
 		checkTemplate(b.Ldflags, b.KeyLoc("ldflags"), bp+".ldflags", add)
 		if b.Output != "" {
 			if out, ok := checkTemplate(b.Output, b.KeyLoc("output"), bp+".output", add); ok {
 				if err := CheckOutputPath(out); err != nil {
-					add(b.KeyLoc("output"), bp+".output", "%v", err)
+					if strings.Contains(b.Output, "{{") {
+						add(b.KeyLoc("output"), bp+".output", "%v (rendered from %q with sample values)", err, b.Output)
+					} else {
+						add(b.KeyLoc("output"), bp+".output", "%v", err)
+					}
 				}
 			}
 		}
@@ -185,6 +236,7 @@ func Validate(m *Manifest) Problems {
 				add(v.KeyLoc("linkmode"), vp+".linkmode", "external linking needs cgo: add `cgo: true` to this variant (Go refuses -linkmode=external with CGO_ENABLED=0)")
 			}
 			checkEnv(v.Env, v.located, vp, add)
+			checkTags(v.Tags, v.located, vp, add)
 			checkEnum(v.Libc, LibcValues, v.KeyLoc("libc"), vp+".libc", "libc", add)
 			if !v.Cgo {
 				for _, k := range []struct{ key, val string }{{"cc", v.CC}, {"cxx", v.CXX}, {"cgo_cflags", v.CgoCFLAGS}, {"cgo_ldflags", v.CgoLDFLAGS}, {"pkg_config_sysroot", v.PkgConfigSysroot}, {"libc", v.Libc}} {
@@ -260,11 +312,19 @@ func notList(l located, key string) bool {
 
 type adder func(l Loc, field, format string, args ...any)
 
+// envNameRE is a portable environment variable name (POSIX: letters,
+// digits and underscores, not starting with a digit).
+var envNameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
 func checkEnv(env []string, at located, path string, add adder) {
 	for j, kv := range env {
 		k, _, ok := strings.Cut(kv, "=")
 		if !ok || k == "" {
 			add(at.ItemLoc("env", j), path+".env", "%q: want KEY=VALUE", kv)
+			continue
+		}
+		if !envNameRE.MatchString(k) {
+			add(at.ItemLoc("env", j), path+".env", "%q is not a variable name: use letters, digits and '_', not starting with a digit", k)
 			continue
 		}
 		if key, reserved := reservedEnv[k]; reserved {
@@ -273,25 +333,67 @@ func checkEnv(env []string, at located, path string, add adder) {
 	}
 }
 
+func checkPassthrough(names []string, at located, path string, add adder) {
+	for j, name := range names {
+		if err := CheckPassthrough(name); err != nil {
+			add(at.ItemLoc("env_passthrough", j), path+"env_passthrough", "%v", err)
+		}
+	}
+}
+
+// tagRE is a build tag as the go command reads them: letters, digits, '_'
+// and '.'.
+var tagRE = regexp.MustCompile(`^[A-Za-z0-9_.]+$`)
+
+// checkTags rejects tags that would not reach the go command as one tag:
+// -tags is a comma-separated list, so "x,y" is two tags and "a b" none.
+func checkTags(tags []string, at located, path string, add adder) {
+	for j, tag := range tags {
+		if !tagRE.MatchString(tag) {
+			add(at.ItemLoc("tags", j), path+".tags", "%q is not a build tag: use letters, digits, '_' and '.', one tag per list item", tag)
+		}
+	}
+}
+
+// checkMain accepts a package path relative to the module (".", "./cmd/x")
+// or an import path; an absolute path or one that leaves the module is not
+// a package of this build.
+func checkMain(main string, l Loc, field string, add adder) {
+	switch {
+	case main == "":
+	case strings.IndexFunc(main, unicode.IsControl) >= 0:
+		add(l, field, "%q contains a control character", main)
+	case path.IsAbs(main) || filepath.IsAbs(main):
+		add(l, field, "main %q is absolute; give the package relative to the module directory, like ./cmd/server", main)
+	case escapes(main):
+		add(l, field, "main %q leaves the module directory; give a package inside it, like ./cmd/server (or set dir:)", main)
+	}
+}
+
+// checkRelDir accepts a directory relative to the manifest.
+func checkRelDir(dir string, l Loc, field string, add adder) {
+	switch {
+	case dir == "":
+	case strings.IndexFunc(dir, unicode.IsControl) >= 0:
+		add(l, field, "%q contains a control character", dir)
+	case path.IsAbs(dir) || filepath.IsAbs(dir):
+		add(l, field, "dir %q is absolute; give the module directory relative to the manifest", dir)
+	}
+}
+
+// escapes says a relative path leaves its base directory.
+func escapes(p string) bool {
+	clean := path.Clean(filepath.ToSlash(p))
+	return clean == ".." || strings.HasPrefix(clean, "../")
+}
+
 func checkTemplate(text string, l Loc, field string, add adder) (string, bool) {
 	if text == "" {
 		return "", true
 	}
 	out, err := Render(field, text, SampleData())
 	if err != nil {
-		// text/template says "template: NAME:LINE[:COL]: [executing "NAME"
-		// at <...>: ]msg"; the problem already names the field.
-		msg := regexp.MustCompile(`^template: `+regexp.QuoteMeta(field)+`:\d+(:\d+)?: (executing "`+
-			regexp.QuoteMeta(field)+`" at <[^>]*>: )?`).ReplaceAllString(err.Error(), "")
-		if i := strings.Index(msg, "can't evaluate field "); i >= 0 {
-			name := strings.Fields(msg[i+len("can't evaluate field "):])[0]
-			msg = "unknown template field ." + name
-			if c := suggest.Closest(name, templateFields(), 1); len(c) > 0 {
-				msg += fmt.Sprintf(" (did you mean .%s?)", c[0])
-			}
-			msg += "; fields are ." + strings.Join(templateFields(), " .")
-		}
-		add(l, field, "template: %s", msg)
+		add(l, field, "%v", err)
 		return "", false
 	}
 	return out, true

@@ -13,7 +13,7 @@ import (
 // must appear in the problem reported on that line.
 const manyErrors = `version: 2                          # want: want ` + "`version: 1`" + `
 dist: /abs                          # want: dist directory "/abs"
-colour: red                         # want: (known keys: version, dist, builds)
+colour: red                         # want: (known keys: version, dist, env_passthrough, builds)
 builds:
   - id: app
     mian: ./cmd/app                 # want: (did you mean "main"?)
@@ -74,7 +74,6 @@ func TestGoodManifests(t *testing.T) {
 	}{
 		{"minimal", "builds:\n  - id: app\n    targets: [linux/amd64]\n"},
 		{"dist relative", "dist: out/bin\nbuilds:\n  - id: app\n    targets: [linux/amd64]\n"},
-		{"dist dot", "dist: .\nbuilds:\n  - id: app\n    targets: [linux/amd64]\n"},
 		{"sets and globs", "builds:\n  - id: app\n    targets: [all, first-class, cgo, linux/*, '*/arm64', linux/arm/*]\n"},
 		{"allowed flags", "builds:\n  - id: app\n    targets: [linux/amd64]\n    flags: [-race, -mod=vendor, -gcflags=all=-N, -v, -x]\n"},
 		{"allowed env", "builds:\n  - id: app\n    targets: [linux/amd64]\n    env: [CC=clang, CGO_CFLAGS=-O2 -g, EMPTY=, GOEXPERIMENT=x]\n"},
@@ -113,6 +112,56 @@ func TestValidateInCode(t *testing.T) {
 		lines(Validate(&Manifest{File: "code", Builds: m.Builds[:1:1]})[:1]))
 }
 
+// TestInputsThatBreakJobs: values that used to pass validation and then
+// failed every job at build time, broke the pasteable plan line, or were
+// silently mangled (issue 14, item 8). Each is one problem at its own
+// line and column.
+func TestInputsThatBreakJobs(t *testing.T) {
+	tests := []struct {
+		name, body, want string
+		line, col        int
+	}{
+		{"NUL in an env value", `    env: ["FOO=a\u0000b"]`, `builds[app].env[0]: "FOO=a\x00b" contains a NUL character`, 4, 11},
+		{"newline in an env name", `    env: ["BAD\nNAME=x"]`, `builds[app].env: "BAD\nNAME" is not a variable name`, 4, 11},
+		{"env name with a dash", `    env: [MY-VAR=1]`, `"MY-VAR" is not a variable name`, 4, 11},
+		{"output ending in a newline", `    output: "{{.Binary}}\n"`, `output path "app\n" contains a control character (U+000A)`, 4, 13},
+		{"tag with a space", `    tags: ["a b"]`, `builds[app].tags: "a b" is not a build tag`, 4, 12},
+		{"tags joined by a comma", `    tags: ["x,y"]`, `"x,y" is not a build tag: use letters, digits, '_' and '.', one tag per list item`, 4, 12},
+		{"variant tag", "    variants: [{name: v, tags: [\"\"]}]", `builds[app].variants[v].tags: "" is not a build tag`, 4, 33},
+		{"absolute main", `    main: /etc`, `builds[app].main: main "/etc" is absolute`, 4, 11},
+		{"main outside the module", `    main: ../other`, `main "../other" leaves the module directory`, 4, 11},
+		{"absolute dir", `    dir: /srv`, `builds[app].dir: dir "/srv" is absolute`, 4, 10},
+		{"NUL in a flag", `    flags: ["-gcflags=\u0000"]`, `contains a NUL character`, 4, 13},
+		{"passing a level through", `    env_passthrough: [GOAMD64]`, `builds[app].env_passthrough: GOAMD64 cannot be passed through: portmatrix sets it from a target level such as linux/amd64/v3`, 4, 23},
+		{"passing GOTOOLCHAIN through", `    env_passthrough: [GOTOOLCHAIN]`, `GOTOOLCHAIN cannot be passed through: portmatrix sets it from --go`, 4, 23},
+		{"a passthrough that is no name", `    env_passthrough: [MY-VAR]`, `"MY-VAR" is not a variable name`, 4, 23},
+		{"GOTOOLCHAIN in env", `    env: [GOTOOLCHAIN=go1.22.0]`, `GOTOOLCHAIN is set by portmatrix from --go`, 4, 11},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			body := "version: 1\nbuilds:\n  - id: app\n" + tt.body + "\n    targets: [linux/amd64]\n"
+			_, ps := Parse([]byte(body), "m.yaml")
+			require.Len(t, ps, 1, "want one problem, got:\n%s", ps.Error())
+			assert.Contains(t, ps[0].Error(), tt.want)
+			assert.Equal(t, [2]int{tt.line, tt.col}, [2]int{ps[0].Line, ps[0].Col}, ps[0].Error())
+		})
+	}
+	t.Run("dist is the manifest's directory", func(t *testing.T) {
+		for _, d := range []string{".", "./", "a/.."} {
+			_, ps := Parse([]byte("version: 1\ndist: "+d+"\nbuilds:\n  - id: app\n    targets: [linux/amd64]\n"), "m.yaml")
+			require.Len(t, ps, 1, d)
+			assert.Equal(t, `m.yaml:2:7: dist: dist directory "`+d+`" is the manifest's own directory; use a directory below it, such as dist (portmatrix writes binaries, logs and state there)`, ps[0].Error())
+		}
+	})
+	t.Run("a second document", func(t *testing.T) {
+		_, ps := Parse([]byte("version: 1\nbuilds:\n  - id: app\n    targets: [linux/amd64]\n---\nversion: 1\n"), "m.yaml")
+		require.Len(t, ps, 1, ps.Error())
+		assert.Equal(t, "m.yaml:5:1: a second YAML document starts here; a manifest is one document (remove the `---` line and what follows, or merge it into the first)", ps[0].Error())
+		_, ps = Parse([]byte("version: 1\nbuilds:\n  - id: app\n    targets: [linux/amd64]\n---\n"), "m.yaml")
+		assert.Empty(t, ps, "a trailing --- with nothing after it is no second document")
+	})
+}
+
 func TestCheckOutputPath(t *testing.T) {
 	tests := []struct {
 		in, wantErr string
@@ -129,6 +178,8 @@ func TestCheckOutputPath(t *testing.T) {
 		{"a/", "names a directory"},
 		{".", "names a directory"},
 		{"a/..", "names a directory"},
+		{"app\n", "contains a control character (U+000A)"},
+		{"a\tb", "contains a control character (U+0009)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
@@ -150,7 +201,7 @@ func TestRender(t *testing.T) {
 		{"default output", DefaultOutput, "app/linux_arm_v7/default/app", ""},
 		{"stamp", "-X v={{.Version}} -X c={{.Commit}} -X d={{.Date}}", "-X v=1.2.3 -X c=0123abc4567 -X d=2006-01-02T15:04:05Z", ""},
 		{"target fields", "{{.GOOS}} {{.GOARCH}} {{.Level}} {{.Target}}", "linux arm v7 linux/arm/v7", ""},
-		{"unknown field", "{{.Nope}}", "", "can't evaluate field Nope"},
+		{"unknown field", "{{.Nope}}", "", "unknown template field .Nope (did you mean .Date?); fields are .Version"},
 		{"syntax", "{{.Version", "", "unclosed action"},
 	}
 	for _, tt := range tests {

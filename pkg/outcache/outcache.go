@@ -171,7 +171,10 @@ func (c *Cache) slotPath(slot string) string {
 // and SHA-256 are the recorded ones; a missing entry returns an error
 // wrapping ErrMiss, a corrupt one removes the entry and returns an error
 // wrapping ErrMiss that says what was wrong.
-func (c *Cache) Restore(key, dst string) (Meta, error) {
+//
+// root, when set, confines the copy (atomicfile.CreateIn): dst must be below
+// its directory, and a symbolic link there that leads out is an error.
+func (c *Cache) Restore(key, dst string, root *os.Root) (Meta, error) {
 	if !c.Enabled() {
 		return Meta{}, fmt.Errorf("%w: the cache is off", ErrMiss)
 	}
@@ -209,7 +212,7 @@ func (c *Cache) Restore(key, dst string) (Meta, error) {
 	// Created with mode 0777 less the umask, as go build creates a binary:
 	// the mode is not taken from the cache, which may have lost the
 	// executable bits on its way (an artifact upload, a CI cache).
-	tmp, err := atomicfile.Create(dst, 0o777)
+	tmp, err := atomicfile.CreateIn(root, dst, 0o777)
 	if err != nil {
 		return Meta{}, err
 	}

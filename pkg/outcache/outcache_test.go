@@ -47,7 +47,7 @@ func TestStoreRestore(t *testing.T) {
 	require.NoError(t, c.Store(key("a"), src, m))
 
 	dst := filepath.Join(work, "out", "restored")
-	got, err := c.Restore(key("a"), dst)
+	got, err := c.Restore(key("a"), dst, nil)
 	require.NoError(t, err)
 	assert.Equal(t, m, got, "the meta of the build, duration and memory included")
 	data, err := os.ReadFile(dst)
@@ -58,9 +58,9 @@ func TestStoreRestore(t *testing.T) {
 	assert.Equal(t, os.FileMode(0o755), st.Mode().Perm(), "the mode is kept: binaries stay executable")
 	assert.Equal(t, []string{"restored"}, dirFiles(t, filepath.Dir(dst)), "no temporary file left")
 
-	_, err = c.Restore(key("b"), dst)
+	_, err = c.Restore(key("b"), dst, nil)
 	assert.ErrorIs(t, err, ErrMiss)
-	_, err = c.Restore("not-a-key", dst)
+	_, err = c.Restore("not-a-key", dst, nil)
 	assert.ErrorIs(t, err, ErrMiss)
 	assert.Error(t, c.Store("../../etc/passwd", src, m), "a key is never a path")
 }
@@ -71,7 +71,7 @@ func TestDisabled(t *testing.T) {
 	for _, c := range []*Cache{nil, Open("")} {
 		assert.False(t, c.Enabled())
 		assert.NoError(t, c.Store(key("a"), src, m))
-		_, err := c.Restore(key("a"), filepath.Join(work, "dst"))
+		_, err := c.Restore(key("a"), filepath.Join(work, "dst"), nil)
 		assert.ErrorIs(t, err, ErrMiss)
 	}
 	assert.NoFileExists(t, filepath.Join(work, "dst"))
@@ -104,7 +104,7 @@ func TestRestoreCorrupt(t *testing.T) {
 
 			dst := filepath.Join(work, "dst")
 			require.NoError(t, os.WriteFile(dst, []byte("previous good"), 0o755))
-			_, err := c.Restore(k, dst)
+			_, err := c.Restore(k, dst, nil)
 			require.ErrorIs(t, err, ErrMiss)
 			assert.NotEqual(t, ErrMiss, err, "the error says what was wrong")
 			data, err := os.ReadFile(dst)
@@ -112,7 +112,7 @@ func TestRestoreCorrupt(t *testing.T) {
 			assert.Equal(t, "previous good", string(data), "a failed restore never clobbers the destination")
 			assert.ElementsMatch(t, []string{"built", "dst"}, dirFiles(t, work), "no temporary file left")
 			assert.NoFileExists(t, c.metaPath(k), "the corrupt entry is removed")
-			_, err = c.Restore(k, dst)
+			_, err = c.Restore(k, dst, nil)
 			assert.Equal(t, ErrMiss, err, "and is a plain miss afterwards")
 		})
 	}
@@ -129,13 +129,13 @@ func TestStoreChangedSource(t *testing.T) {
 	err := c.Store(key("a"), src, m)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "changed since it was inspected")
-	_, err = c.Restore(key("a"), filepath.Join(work, "dst"))
+	_, err = c.Restore(key("a"), filepath.Join(work, "dst"), nil)
 	assert.Equal(t, ErrMiss, err)
 	assert.Empty(t, dirFiles(t, filepath.Dir(c.binPath(key("a")))), "no temporary or partial file left in the cache")
 
 	require.NoError(t, os.WriteFile(src, []byte("one BINARY"), 0o755))
 	require.NoError(t, c.Store(key("a"), src, m))
-	_, err = c.Restore(key("a"), filepath.Join(work, "dst"))
+	_, err = c.Restore(key("a"), filepath.Join(work, "dst"), nil)
 	require.ErrorIs(t, err, ErrMiss)
 	assert.Contains(t, err.Error(), "SHA-256")
 	assert.NoFileExists(t, filepath.Join(work, "dst"))
@@ -152,14 +152,14 @@ func TestSlotKeepsLatest(t *testing.T) {
 	_, m2 := binary(t, work, "app", "version 2")
 	require.NoError(t, c.Store(key("2"), app, m2))
 
-	_, err := c.Restore(key("1"), filepath.Join(work, "dst"))
+	_, err := c.Restore(key("1"), filepath.Join(work, "dst"), nil)
 	assert.Equal(t, ErrMiss, err, "the slot's previous entry is gone")
 	for _, k := range []string{key("2"), key("o")} {
-		_, err := c.Restore(k, filepath.Join(work, "dst"))
+		_, err := c.Restore(k, filepath.Join(work, "dst"), nil)
 		assert.NoError(t, err)
 	}
 	require.NoError(t, c.Store(key("2"), app, m2), "storing the same key again keeps it")
-	_, err = c.Restore(key("2"), filepath.Join(work, "dst"))
+	_, err = c.Restore(key("2"), filepath.Join(work, "dst"), nil)
 	assert.NoError(t, err)
 }
 
@@ -180,22 +180,22 @@ func TestTrim(t *testing.T) {
 	for _, k := range []string{key("old"), key("used")} {
 		require.NoError(t, os.Chtimes(c.metaPath(k), old, old))
 	}
-	_, err := c.Restore(key("used"), filepath.Join(work, "dst"))
+	_, err := c.Restore(key("used"), filepath.Join(work, "dst"), nil)
 	require.NoError(t, err, "a restore marks the entry used")
 
 	// Store trims at most once a day: a day later, the old entry goes.
 	require.NoError(t, c.Store(key("new"), out["new"], m))
-	_, err = c.Restore(key("old"), filepath.Join(work, "dst"))
+	_, err = c.Restore(key("old"), filepath.Join(work, "dst"), nil)
 	assert.NoError(t, err, "the store just before trimmed already; not again the same day")
 	require.NoError(t, os.Chtimes(c.metaPath(key("old")), old, old))
 	now = now.Add(25 * time.Hour)
 	require.NoError(t, c.Store(key("new2"), out["new2"], m))
-	_, err = c.Restore(key("old"), filepath.Join(work, "dst"))
+	_, err = c.Restore(key("old"), filepath.Join(work, "dst"), nil)
 	assert.Equal(t, ErrMiss, err, "unused for MaxAge: trimmed")
 	assert.NoFileExists(t, c.binPath(key("old")))
 	assert.NoFileExists(t, c.slotPath(out["old"]), "its slot goes with it")
 	for _, k := range []string{key("used"), key("new"), key("new2")} {
-		_, err := c.Restore(k, filepath.Join(work, "dst"))
+		_, err := c.Restore(k, filepath.Join(work, "dst"), nil)
 		assert.NoError(t, err)
 	}
 }
@@ -236,10 +236,10 @@ func TestRestoreUnwritable(t *testing.T) {
 	work := t.TempDir()
 	src, m := binary(t, work, "b", "bin")
 	require.NoError(t, c.Store(key("a"), src, m))
-	_, err := c.Restore(key("a"), filepath.Join(src, "dst"))
+	_, err := c.Restore(key("a"), filepath.Join(src, "dst"), nil)
 	require.Error(t, err)
 	assert.False(t, errors.Is(err, ErrMiss))
-	_, err = c.Restore(key("a"), filepath.Join(work, "dst"))
+	_, err = c.Restore(key("a"), filepath.Join(work, "dst"), nil)
 	assert.NoError(t, err, "the entry is kept: it was not at fault")
 }
 
@@ -253,7 +253,7 @@ func TestRestoreMode(t *testing.T) {
 	require.NoError(t, c.Store(key("a"), src, m))
 	require.NoError(t, os.Chmod(c.binPath(key("a")), 0o644))
 	dst := filepath.Join(work, "dst")
-	_, err := c.Restore(key("a"), dst)
+	_, err := c.Restore(key("a"), dst, nil)
 	require.NoError(t, err)
 	st, err := os.Stat(dst)
 	require.NoError(t, err)
@@ -285,6 +285,6 @@ func TestTrimTemporaries(t *testing.T) {
 		c.Trim(time.Now().Add(-MaxAge))
 		assert.NoFileExists(t, tmp)
 	}
-	_, err := c.Restore(k, filepath.Join(work, "dst"))
+	_, err := c.Restore(k, filepath.Join(work, "dst"), nil)
 	assert.NoError(t, err, "the entry itself was used recently")
 }

@@ -20,7 +20,7 @@ func TestRestoreNotRegular(t *testing.T) {
 	require.NoError(t, c.Store(key("a"), src, m))
 	require.NoError(t, os.Remove(c.binPath(key("a"))))
 	require.NoError(t, syscall.Mkfifo(c.binPath(key("a")), 0o644))
-	_, err := c.Restore(key("a"), filepath.Join(work, "dst"))
+	_, err := c.Restore(key("a"), filepath.Join(work, "dst"), nil)
 	require.ErrorIs(t, err, ErrMiss)
 	assert.Contains(t, err.Error(), "not a regular file")
 	assert.NoFileExists(t, filepath.Join(work, "dst"))

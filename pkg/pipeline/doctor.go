@@ -41,5 +41,5 @@ func Doctor(ctx context.Context, opt LoadOptions) ([]toolchain.Diagnosis, *Loade
 			}
 		}
 	}
-	return toolchain.Doctor(ctx, reqs, ld.host(), exec.LookPath), ld, nil
+	return toolchain.Doctor(ctx, reqs, ld.host(), exec.LookPath, ld.Environ), ld, nil
 }

@@ -21,12 +21,11 @@ package pipeline
 import (
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/portmatrix/portmatrix/pkg/build"
+	"github.com/portmatrix/portmatrix/pkg/distdir"
 	"github.com/portmatrix/portmatrix/pkg/fingerprint"
 	"github.com/portmatrix/portmatrix/pkg/incremental"
 	"github.com/portmatrix/portmatrix/pkg/internal/plural"
@@ -46,8 +45,11 @@ type Options struct {
 	// Tool names portmatrix in the report ("portmatrix v1.2.3").
 	Tool string
 	// Environ is the environment every job inherits, its own Env on top
-	// (os.Environ() when nil).
+	// (Loaded.Environ when nil).
 	Environ []string
+	// EnvGOMAXPROCS is GOMAXPROCS of portmatrix's environment, for the
+	// --threads policy (SelectJobs).
+	EnvGOMAXPROCS string
 
 	// Jobs is the most builds at once (at least 1); FailFast stops after
 	// the first failure; Timeout bounds each build (0: none).
@@ -123,29 +125,45 @@ func (e *PreflightError) Error() string {
 type run struct {
 	opt  Options
 	ld   *Loaded
+	dist *distdir.Dir
 	jobs []plan.Job
 }
 
 // Build runs the stages of the package documentation over the jobs of
 // ld's plan (one shard of it with Options.Shard) and returns the report.
-// A *PreflightError means nothing was built. Any other error comes with
-// the report of what was done (a release archive that could not be
-// written, say); the report is nil only with a PreflightError or when
-// nothing ran.
+// Every file it writes in the dist directory goes through the directory's
+// root (package distdir), which it holds locked while it runs. When the
+// report is nil, nothing was built: the dist directory could not be
+// opened (or another run holds it), or C toolchains failed the preflight
+// (*PreflightError). Any other error comes with the report of what was
+// done (a release archive that could not be written, say).
 func Build(ctx context.Context, ld *Loaded, opt Options) (*report.Report, error) {
-	r := &run{opt: defaults(opt, ld), ld: ld, jobs: ld.Plan.Jobs}
-	if opt.Shard != nil {
-		r.jobs = shard.Select(r.jobs, *opt.Shard)
-	}
+	r := &run{opt: defaults(opt, ld), ld: ld}
+	r.jobs = ld.SelectJobs(opt.Shard, r.opt.Jobs, r.opt.Threads, opt.EnvGOMAXPROCS)
 	started := r.opt.Now()
 	inc, notes := incremental.Open(ctx, r.jobs, incremental.Options{
 		DistDir: ld.Plan.DistDir, Cache: r.opt.Cache, NewKeyer: r.opt.Keyer,
 		Force: r.opt.Force, Explain: r.opt.Explain, Workers: max(r.opt.Jobs, 2),
 	})
 	r.notify(notes...)
-	toBuild := inc.ToBuild()
-	if err := r.preflight(ctx, toBuild); err != nil {
+	// Nothing is written before the C toolchains are proved: a broken one
+	// stops the run with the dist directory as it was.
+	if err := r.preflight(ctx, inc.ToBuild()); err != nil {
 		return nil, err
+	}
+	dist, err := distdir.Open(ld.Plan.DistDir)
+	if err != nil {
+		return nil, err
+	}
+	defer dist.Close()
+	r.dist = dist
+	if n := len(dist.Cleaned); n > 0 {
+		r.notify(note.Infof("removed %s an interrupted run left in %s", plural.Count(n, "temporary file"), dist.Path()))
+	}
+	r.notify(inc.Restore(ctx, dist.Root())...)
+	toBuild := inc.ToBuild()
+	if r.opt.Runner == nil {
+		r.opt.Runner = &build.GoRunner{Env: r.opt.Environ, Root: dist.Root()}
 	}
 	built, verified := r.pool(ctx, toBuild, inc)
 	r.notify(inc.Finish(ctx, built, verified)...)
@@ -161,7 +179,7 @@ func Build(ctx context.Context, ld *Loaded, opt Options) (*report.Report, error)
 	if packErr != nil {
 		return rep, packErr
 	}
-	if err := r.writeSums(rep); err != nil {
+	if err := r.writeSums(rep, inc); err != nil {
 		return rep, err
 	}
 	return rep, nil
@@ -171,16 +189,13 @@ func Build(ctx context.Context, ld *Loaded, opt Options) (*report.Report, error)
 func defaults(opt Options, ld *Loaded) Options {
 	opt.Jobs = max(opt.Jobs, 1)
 	if opt.Environ == nil {
-		opt.Environ = os.Environ()
+		opt.Environ = ld.Environ
 	}
 	if opt.Now == nil {
 		opt.Now = time.Now
 	}
 	if opt.Observer == nil {
 		opt.Observer = build.Quiet{}
-	}
-	if opt.Runner == nil {
-		opt.Runner = &build.GoRunner{Env: opt.Environ}
 	}
 	if opt.Keyer == nil {
 		fp := fingerprint.Options{DistDir: ld.Plan.DistDir, Exclude: opt.Exclude, GoEnv: ld.GoEnv}
@@ -195,13 +210,20 @@ func defaults(opt Options, ld *Loaded) Options {
 		}
 	}
 	if opt.Preflight == nil {
-		opt.Preflight = toolchain.Diagnose
+		environ := opt.Environ
+		opt.Preflight = func(ctx context.Context, uses []toolchain.Use) []toolchain.Diagnosis {
+			return toolchain.Diagnose(ctx, uses, environ)
+		}
 	}
 	if opt.Smoker == nil {
 		opt.Smoker = &smoke.Runner{Host: ld.host(), GOROOT: ld.GoEnv.GOROOT()}
 	}
 	if opt.Repro == nil {
-		opt.Repro = func() (Rechecker, error) { return repro.NewSession(repro.Options{}) }
+		// The second builds run in the environment of the first ones.
+		environ := opt.Environ
+		opt.Repro = func() (Rechecker, error) {
+			return repro.NewSession(repro.Options{Runner: &build.GoRunner{Env: environ}})
+		}
 	}
 	return opt
 }
@@ -213,15 +235,4 @@ func (r *run) notify(notes ...note.Note) {
 	for _, n := range notes {
 		r.opt.Notify(n)
 	}
-}
-
-// envValue is the last value of key in environ ("" when unset).
-func envValue(environ []string, key string) string {
-	v := ""
-	for _, kv := range environ {
-		if k, val, ok := strings.Cut(kv, "="); ok && k == key {
-			v = val
-		}
-	}
-	return v
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/portmatrix/portmatrix/pkg/build"
+	"github.com/portmatrix/portmatrix/pkg/checksum"
 	"github.com/portmatrix/portmatrix/pkg/goenv"
 	"github.com/portmatrix/portmatrix/pkg/incremental"
 	"github.com/portmatrix/portmatrix/pkg/manifest"
@@ -456,4 +457,106 @@ func TestBuildInputsChangedDuringBuild(t *testing.T) {
 	rep = f.build(f.options(cache))
 	assert.Equal(t, map[string]string{"a": "ok"}, how(rep), "built again: the first binary was made from other inputs")
 	assert.Len(t, f.runner.ran(), 1)
+}
+
+// TestUserGoEnv: a go env file setting that would reach a build behind the
+// plan's back is a problem at its line; the proxy and cache settings jobs
+// inherit anyway, and settings every job overrides, are not.
+func TestUserGoEnv(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "env")
+	require.NoError(t, os.WriteFile(file, []byte("GOPROXY=https://proxy.example\nGOFLAGS=-race\nGOAMD64=v3\n\nGOEXPERIMENT=\n"), 0o644))
+	env := goenv.Env{"GOENV": file}
+	amd64 := target.Target{GOOS: "linux", GOARCH: "amd64"}
+	arm64 := target.Target{GOOS: "linux", GOARCH: "arm64"}
+	jobs := []plan.Job{{Target: amd64, Env: []string{"GOOS=linux", "GOARCH=amd64", "GOAMD64=v1", "GOFLAGS="}}}
+	ps := userGoEnv(env, jobs)
+	require.Len(t, ps, 1, ps.Error())
+	assert.Equal(t, file+":2: GOFLAGS: GOFLAGS=-race, set by `go env -w`, would change builds without being in the plan: remove it (go env -u GOFLAGS), or put it in the manifest (env:, flags:) or pass it through (env_passthrough)", ps[0].Error())
+
+	jobs = append(jobs, plan.Job{Target: arm64, Env: []string{"GOOS=linux", "GOARCH=arm64", "GOARM64=v8.0", "GOFLAGS="}})
+	ps = userGoEnv(env, jobs)
+	require.Len(t, ps, 1, "GOAMD64 means nothing to the arm64 job: %s", ps.Error())
+
+	jobs = append(jobs, plan.Job{Target: amd64, Env: []string{"GOOS=linux", "GOARCH=amd64"}})
+	ps = userGoEnv(env, jobs)
+	require.Len(t, ps, 2, "an amd64 job that does not set GOAMD64 would get the file's: %s", ps.Error())
+	assert.Equal(t, "GOAMD64", ps[1].Field)
+
+	assert.Empty(t, userGoEnv(goenv.Env{"GOENV": "off"}, jobs))
+	assert.Empty(t, userGoEnv(goenv.Env{"GOENV": filepath.Join(t.TempDir(), "none")}, jobs), "no file, no settings")
+}
+
+// TestSumsDescribeTheDistDirectory: after a run of part of the plan, and
+// after an interrupted run, SHA256SUMS still lists every binary an earlier
+// run built that is still as it was (issue 14, item 9); a file changed
+// since is not listed, and a job that failed in this run is not either.
+func TestSumsDescribeTheDistDirectory(t *testing.T) {
+	f := newFixture(t)
+	sums := filepath.Join(f.dist, "SHA256SUMS")
+	opt := f.options("")
+	opt.Checksums = sums
+	f.build(opt)
+	read := func() []string {
+		entries, err := checksum.ReadFile(sums)
+		require.NoError(t, err)
+		var names []string
+		for _, e := range entries {
+			names = append(names, e.Name)
+		}
+		return names
+	}
+	require.Equal(t, []string{"a/app", "b/app", "c/app"}, read())
+
+	// Only job a (as with --targets): b and c are still listed.
+	all := f.ld.Plan.Jobs
+	f.ld.Plan.Jobs, f.ld.Filtered = all[:1], true
+	f.version = "v2"
+	f.build(opt)
+	assert.Equal(t, []string{"a/app", "b/app", "c/app"}, read())
+	assert.Contains(t, fmt.Sprint(f.notes), "SHA256SUMS also lists 2 files that earlier runs built")
+
+	// c changed since it was built: not listed. b failed in this run: not
+	// listed, though its earlier binary is still there.
+	f.ld.Plan.Jobs, f.ld.Filtered = all, false
+	require.NoError(t, os.WriteFile(all[2].Output, elf("edited"), 0o755))
+	f.runner.fail = map[string]bool{all[1].ID: true}
+	f.runner.block = map[string]bool{all[2].ID: true}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	opt.Jobs = 2 // b and c at once: cancel once b has failed and c runs
+	opt.Observer = &cancelWhen{done: all[1].ID, started: all[2].ID, cancel: cancel}
+	rep, err := Build(ctx, f.ld, opt)
+	require.NoError(t, err)
+	assert.Equal(t, map[string]string{"a": "unchanged", "b": "failed", "c": "cancelled"}, how(rep))
+	assert.Equal(t, []string{"a/app"}, read())
+}
+
+// cancelWhen is an Observer that cancels the run once job done has ended
+// and job started has begun.
+type cancelWhen struct {
+	build.Quiet
+	mu            sync.Mutex
+	done, started string
+	seen          int
+	cancel        func()
+}
+
+func (c *cancelWhen) saw() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.seen++; c.seen == 2 {
+		c.cancel()
+	}
+}
+
+func (c *cancelWhen) JobStarted(j plan.Job) {
+	if j.ID == c.started {
+		c.saw()
+	}
+}
+
+func (c *cancelWhen) JobDone(r build.Result) {
+	if r.Job.ID == c.done {
+		c.saw()
+	}
 }

@@ -3,6 +3,7 @@ package pipeline
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"sync"
 	"time"
@@ -73,7 +74,6 @@ func (r *run) pool(ctx context.Context, toBuild []plan.Job, inc *incremental.Ses
 		Jobs: r.opt.Jobs, FailFast: r.opt.FailFast, Timeout: r.opt.Timeout,
 		OnStart: obs.JobStarted, OnDone: onDone,
 		Cost: sched.Cost(toBuild, inc.History()), MaxMemory: r.opt.MaxMemory, Memory: sched.Memory(inc.History()),
-		Threads: sched.ThreadsFor(r.opt.Threads, r.opt.Jobs, len(toBuild), envValue(r.opt.Environ, "GOMAXPROCS")),
 	})
 	obs.Finished()
 	inspecting.Wait()
@@ -195,7 +195,7 @@ func (r *run) pack(ctx context.Context, st report.Stages, inc *incremental.Sessi
 		}
 	}
 	return release.Pack(ctx, r.jobs, sums, release.Options{
-		DistDir: r.ld.Plan.DistDir, ModTime: release.ArchiveTime(r.ld.Stamp),
+		DistDir: r.ld.Plan.DistDir, ModTime: release.ArchiveTime(r.ld.Stamp), Root: r.dist.Root(),
 		Reuse: func(id, key string) (release.Artifact, bool) {
 			a, ok := inc.Archive(id, key)
 			return release.Artifact{Path: a.Path, SHA256: a.SHA256, Size: a.Size}, ok
@@ -237,15 +237,48 @@ func (r *run) report(st report.Stages, started time.Time) *report.Report {
 // writeSums writes SHA256SUMS over every shipped binary and archive,
 // named relative to the dist directory, and records it in the report
 // (a shard writes none: merge writes the release's).
-func (r *run) writeSums(rep *report.Report) error {
+//
+// It always describes the whole dist directory: after a run of part of the
+// plan, or an interrupted one, the files earlier runs built for the jobs
+// this run left alone are listed too, while they are still as recorded
+// (incremental.Session.Earlier), and a note says how many.
+func (r *run) writeSums(rep *report.Report, inc *incremental.Session) error {
 	if r.opt.Checksums == "" || r.opt.Shard != nil {
 		return nil
 	}
 	entries := rep.ChecksumEntries()
+	decided := map[string]bool{}
+	for _, j := range rep.Jobs {
+		if j.Status != report.StatusCancelled && j.Status != report.StatusSkipped {
+			decided[j.ID] = true
+		}
+	}
+	listed := map[string]bool{}
+	for _, e := range entries {
+		listed[e.Name] = true
+	}
+	var earlier []checksum.Entry
+	for _, e := range inc.Earlier(decided, r.opt.Jobs) {
+		if !listed[e.Name] {
+			listed[e.Name] = true
+			earlier = append(earlier, e)
+		}
+	}
+	if len(earlier) > 0 {
+		entries = append(entries, earlier...)
+		r.notify(note.Infof("%s also lists %s that earlier runs built, for jobs this run did not build",
+			filepath.Base(r.opt.Checksums), plural.Count(len(earlier), "file")))
+	}
 	if len(entries) == 0 {
 		return nil
 	}
-	if err := checksum.WriteFile(r.opt.Checksums, entries); err != nil {
+	// SHA256SUMS in the dist directory goes through its root.
+	var root *os.Root
+	path := r.opt.Checksums
+	if abs, err := filepath.Abs(path); err == nil && r.dist.Contains(abs) {
+		root, path = r.dist.Root(), abs
+	}
+	if err := checksum.WriteFileIn(root, path, entries); err != nil {
 		return fmt.Errorf("writing %s: %w", filepath.Base(r.opt.Checksums), err)
 	}
 	rep.Checksums = r.opt.Checksums

@@ -40,7 +40,7 @@ func (p *planner) archive(b *manifest.Build, t target.Target, v *manifest.Varian
 	}
 	name, err := manifest.Render("name", tmpl, data)
 	if err != nil {
-		p.add(a.KeyLoc("name"), ap+".name", "for %s/%s: %v", t, v.Name, err)
+		p.jobProblem(a.KeyLoc("name"), ap+".name", t.String()+"/"+v.Name, "%v", err)
 		return nil, false
 	}
 	spec := &Archive{Format: format, Path: filepath.Join(p.plan.DistDir, name+"."+format)}

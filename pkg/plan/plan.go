@@ -5,6 +5,8 @@
 package plan
 
 import (
+	"slices"
+	"strconv"
 	"time"
 
 	"fmt"
@@ -52,6 +54,12 @@ type Options struct {
 	// Host is the machine's platform, for choosing C toolchains (native
 	// gcc on the host's own target, cross compilers elsewhere).
 	Host target.Target
+	// Passthrough names more variables to pass through to every job, on top
+	// of the manifest's env_passthrough (--env-passthrough).
+	Passthrough []string
+	// LookupEnv reads the environment for env_passthrough (os.LookupEnv
+	// in production); nil passes nothing through.
+	LookupEnv func(string) (string, bool)
 	// SelectToolchain picks the C toolchain of a cgo job; when nil,
 	// toolchain.Select with Host and exec.LookPath. Tests pass a fake so
 	// that plans do not depend on what the machine has installed.
@@ -149,7 +157,10 @@ type Job struct {
 	Dir string `json:"dir"`
 	// Argv is the exact command; Argv[OutputArg] is the output path.
 	Argv []string `json:"argv"`
-	// Env is what the job sets on top of the inherited environment, in order.
+	// Env is what the job sets on top of the inherited environment
+	// (Plan.Inherit), in order: the target's variables, CGO_ENABLED,
+	// GOFLAGS, GOTOOLCHAIN, the C toolchain's, the manifest's env, the
+	// variables passed through, GOMAXPROCS (WithThreads).
 	Env []string `json:"env"`
 	// Output is the final path of the binary.
 	Output string `json:"output"`
@@ -200,10 +211,44 @@ const OutputArg = 3
 // Plan is every job of a manifest, in a stable order: builds as listed, then
 // targets in platform-table order, then variants as listed.
 type Plan struct {
-	Manifest string   `json:"manifest"`
-	DistDir  string   `json:"dist"`
+	Manifest string `json:"manifest"`
+	DistDir  string `json:"dist"`
+	// Inherit names the variables every job inherits from portmatrix's
+	// environment (goenv.Inherit, as set here); nothing else of it reaches
+	// a build. Set by the caller, which knows the environment.
+	Inherit  []string `json:"inherit"`
 	Jobs     []Job    `json:"jobs"`
 	Warnings []string `json:"warnings"`
+}
+
+// WithThreads returns jobs with GOMAXPROCS=n added to every job's
+// environment that does not set it itself (sched.ThreadsFor decides n), so
+// the plan shows the thread count each build runs with; n < 1 returns jobs
+// as they are.
+func WithThreads(jobs []Job, n int) []Job {
+	if n < 1 {
+		return jobs
+	}
+	out := make([]Job, len(jobs))
+	for i, j := range jobs {
+		if j.Threads() == 0 { // a job's own GOMAXPROCS (its env) is kept
+			j.Env = append(slices.Clip(j.Env), "GOMAXPROCS="+strconv.Itoa(n))
+		}
+		out[i] = j
+	}
+	return out
+}
+
+// Threads is the GOMAXPROCS a job's environment gives its build (set by
+// WithThreads), 0 when none.
+func (j Job) Threads() int {
+	n := 0
+	for _, kv := range j.Env {
+		if v, ok := strings.CutPrefix(kv, "GOMAXPROCS="); ok {
+			n, _ = strconv.Atoi(v)
+		}
+	}
+	return n
 }
 
 // LogDir is the directory under the dist directory that holds job logs.

@@ -142,9 +142,29 @@ func TestJobFields(t *testing.T) {
 			` -X main.flavor=pie -linkmode=external '-extldflags=-static-pie -Wl,-z,relro "-L/opt/my lib"'`,
 		"-v", "-mod=readonly", "./cmd/srv",
 	}, job.Argv)
-	assert.Equal(t, []string{"GOOS=linux", "GOARCH=arm64", "CGO_ENABLED=1", "GOFLAGS=", "CC=cc", "CC_FOR_TARGET=gcc", "B=2"}, job.Env)
+	assert.Equal(t, []string{"GOOS=linux", "GOARCH=arm64", "GOARM64=v8.0", "CGO_ENABLED=1", "GOFLAGS=", "GOTOOLCHAIN=local", "CC=cc", "CC_FOR_TARGET=gcc", "B=2"}, job.Env)
 	assert.Equal(t, Expectation{Linkage: "any", Source: "default"}, job.Expect)
 	require.NotNil(t, job.Toolchain)
 	assert.Equal(t, "fake", job.Toolchain.Name)
 	assert.True(t, job.StaticC, "-extldflags -static-pie asks the C linker for a static link")
+}
+
+// TestWithThreads: every job gets GOMAXPROCS, without writing into the
+// backing array of an environment jobs share, and Threads reads it back.
+func TestWithThreads(t *testing.T) {
+	shared := make([]string, 1, 8) // spare capacity: appending in place would clobber it
+	shared[0] = "CGO_ENABLED=0"
+	jobs := []Job{{ID: "a", Env: shared}, {ID: "b", Env: shared}}
+	got := WithThreads(jobs, 3)
+	for _, j := range got {
+		assert.Equal(t, []string{"CGO_ENABLED=0", "GOMAXPROCS=3"}, j.Env)
+		assert.Equal(t, 3, j.Threads())
+	}
+	assert.Empty(t, shared[:2][1], "the shared env's backing array is not written")
+	assert.Equal(t, []string{"CGO_ENABLED=0"}, jobs[0].Env, "the jobs given are not changed")
+	assert.Equal(t, 0, jobs[0].Threads())
+	assert.Equal(t, jobs, WithThreads(jobs, 0), "0 sets nothing")
+	own := []Job{{ID: "c", Env: []string{"GOMAXPROCS=4"}}}
+	assert.Equal(t, own, WithThreads(own, 3), "a job's own GOMAXPROCS is kept")
+	assert.Equal(t, 4, own[0].Threads())
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/portmatrix/portmatrix/pkg/toolchain"
 
+	"github.com/portmatrix/portmatrix/pkg/internal/plural"
 	"github.com/portmatrix/portmatrix/pkg/internal/quoted"
 	"github.com/portmatrix/portmatrix/pkg/internal/suggest"
 	"github.com/portmatrix/portmatrix/pkg/manifest"
@@ -48,6 +49,146 @@ type planner struct {
 	plan Plan
 
 	impossible []impossible
+	perJob     []jobProblem
+	// tooMany is set once the plan passed MaxJobs: planning stops.
+	tooMany bool
+}
+
+// MaxJobs bounds one plan. The largest real matrix is a few hundred jobs
+// (every platform, every level, a few variants); the bound stops a typo
+// such as `targets: [all]` under a hundred variants from planning and
+// scheduling a hundred thousand builds.
+const MaxJobs = 10000
+
+// selection names the flags that selected part of the manifest, as the
+// "file" of a problem with the selection.
+func selection(opt Options) string {
+	var flags []string
+	if len(opt.Targets) > 0 {
+		flags = append(flags, "--targets "+strings.Join(opt.Targets, ","))
+	}
+	if len(opt.Builds) > 0 {
+		flags = append(flags, "--build "+strings.Join(opt.Builds, ","))
+	}
+	return strings.Join(flags, " ")
+}
+
+// checkDist refuses a dist directory that is, or holds, a build's module
+// directory: every run would write into the sources it builds from, so no
+// job could ever be proved unchanged, and a stray output could end up in
+// an archive's files.
+func (p *planner) checkDist() {
+	dist := filepath.Clean(p.plan.DistDir)
+	for i := range p.m.Builds {
+		b := &p.m.Builds[i]
+		dir := filepath.Join(p.opt.ManifestDir, filepath.FromSlash(b.Dir))
+		rel, err := filepath.Rel(dist, dir)
+		if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+			continue
+		}
+		at, field := p.m.KeyLoc("dist"), "dist"
+		if p.opt.DistDir != "" {
+			p.ps = append(p.ps, manifest.Problem{File: "--dist", Msg: fmt.Sprintf("%s holds the module directory %s of build %s; give a directory of its own, such as dist", p.opt.DistDir, dir, b.ID)})
+			return
+		}
+		p.add(at, field, "the dist directory %s holds the module directory %s of build %s; use a directory of its own, such as dist", dist, dir, b.ID)
+		return
+	}
+}
+
+// jobProblem is a problem of one job (target/variant) at a place of the
+// manifest: a template that renders badly for it. The jobs of one place are
+// reported as one problem (reportJobProblems): an output template that
+// escapes the dist directory is one mistake, not one per target.
+type jobProblem struct {
+	at         manifest.Loc
+	field, job string
+	msg        string
+}
+
+func (p *planner) jobProblem(at manifest.Loc, field, job, format string, args ...any) {
+	p.perJob = append(p.perJob, jobProblem{at: at, field: field, job: job, msg: fmt.Sprintf(format, args...)})
+}
+
+// reportJobProblems adds one problem per place: "for linux/386/default:
+// MSG" for one job; "for 13 jobs (a, b, c and 10 more): MSG" when they
+// share the message; else the first job's message and how many others have
+// one of their own.
+func (p *planner) reportJobProblems() {
+	type place struct {
+		at    manifest.Loc
+		field string
+	}
+	byPlace := map[place][]jobProblem{}
+	var order []place
+	for _, jp := range p.perJob {
+		k := place{jp.at, jp.field}
+		if _, ok := byPlace[k]; !ok {
+			order = append(order, k)
+		}
+		byPlace[k] = append(byPlace[k], jp)
+	}
+	for _, k := range order {
+		jps := byPlace[k]
+		var jobs []string
+		same := true
+		for _, jp := range jps {
+			jobs = append(jobs, jp.job)
+			same = same && jp.msg == jps[0].msg
+		}
+		switch {
+		case len(jps) == 1:
+			p.add(k.at, k.field, "for %s: %s", jps[0].job, jps[0].msg)
+		case same:
+			p.add(k.at, k.field, "for %d jobs (%s): %s", len(jps), listSome(jobs, 3), jps[0].msg)
+		default:
+			p.add(k.at, k.field, "for %s: %s; likewise for %s (%s), each with a value of its own", jps[0].job, jps[0].msg, plural.Count(len(jps)-1, "more job"), listSome(jobs[1:], 3))
+		}
+	}
+}
+
+// byReason groups targets by a reason that starts with them: "linux/arm/v6
+// needs x, which is not on PATH" for three targets reads once, with the
+// three in front, not three times.
+type byReason struct {
+	order   []string
+	targets map[string][]string
+}
+
+// add files target under msg, a sentence that starts with the target.
+func (b *byReason) add(target, msg string) {
+	reason := strings.TrimPrefix(msg, target+" ")
+	if b.targets == nil {
+		b.targets = map[string][]string{}
+	}
+	if _, ok := b.targets[reason]; !ok {
+		b.order = append(b.order, reason)
+	}
+	if !slices.Contains(b.targets[reason], target) {
+		b.targets[reason] = append(b.targets[reason], target)
+	}
+}
+
+// String is "t1, t2: REASON; t3 OTHER REASON" (a lone target keeps its
+// sentence).
+func (b byReason) String() string {
+	parts := make([]string, len(b.order))
+	for i, r := range b.order {
+		if ts := b.targets[r]; len(ts) == 1 {
+			parts[i] = ts[0] + " " + r
+		} else {
+			parts[i] = strings.Join(ts, ", ") + ": " + r
+		}
+	}
+	return strings.Join(parts, "; ")
+}
+
+// listSome lists the first n items and says how many more there are.
+func listSome(items []string, n int) string {
+	if len(items) <= n {
+		return strings.Join(items, ", ")
+	}
+	return strings.Join(items[:n], ", ") + fmt.Sprintf(" and %d more", len(items)-n)
 }
 
 func (p *planner) add(l manifest.Loc, field, format string, args ...any) {
@@ -63,6 +204,11 @@ func (p *planner) run() (*Plan, manifest.Problems) {
 	p.plan.Warnings = []string{}
 
 	filter := p.checkFilter()
+	for _, name := range p.opt.Passthrough {
+		if err := manifest.CheckPassthrough(name); err != nil {
+			p.ps = append(p.ps, manifest.Problem{File: "--env-passthrough", Msg: err.Error()})
+		}
+	}
 	for _, id := range p.opt.Builds {
 		if !slices.ContainsFunc(p.m.Builds, func(b manifest.Build) bool { return b.ID == id }) {
 			var ids []string
@@ -75,20 +221,35 @@ func (p *planner) run() (*Plan, manifest.Problems) {
 			} else {
 				msg += "; the builds are " + strings.Join(ids, ", ")
 			}
-			p.ps = append(p.ps, manifest.Problem{File: p.m.File, Field: "--build", Msg: msg})
+			p.ps = append(p.ps, manifest.Problem{File: "--build", Msg: msg})
 		}
 	}
+	p.checkDist()
+	planned := map[string]bool{}
 	for i := range p.m.Builds {
 		b := &p.m.Builds[i]
 		if len(p.opt.Builds) > 0 && !slices.Contains(p.opt.Builds, b.ID) {
 			continue
 		}
+		if planned[b.ID] {
+			continue // a duplicate id, which validation reports; its jobs would only clash
+		}
+		planned[b.ID] = true
+		if p.tooMany {
+			break
+		}
 		p.planBuild(b, filter)
 	}
 	p.reportImpossible()
+	p.reportJobProblems()
 	p.checkOutputs()
 	if len(p.plan.Jobs) == 0 && len(p.ps) == 0 {
-		p.ps = append(p.ps, manifest.Problem{File: p.m.File, Msg: "the plan has no jobs (check targets, excludes and --targets)"})
+		switch {
+		case len(p.opt.Targets) > 0 || len(p.opt.Builds) > 0:
+			p.ps = append(p.ps, manifest.Problem{File: selection(p.opt), Msg: "no job of the manifest matches; the plan is empty"})
+		default:
+			p.add(p.m.KeyLoc("builds"), "builds", "the plan has no jobs: the excludes (and the variants' targets) leave nothing to build")
+		}
 	}
 	for i := range p.plan.Jobs {
 		p.plan.Jobs[i].Index = i
@@ -180,8 +341,12 @@ func (p *planner) planBuild(b *manifest.Build, filter []string) {
 				continue
 			}
 		}
-		var noCgo, needCgo, noCC []string
+		var noCgo, needCgo []string
+		var noCC byReason
 		for _, t := range targets {
+			if p.tooMany {
+				return
+			}
 			if p.excluded(t, b.Exclude) || p.excluded(t, v.Exclude) {
 				continue
 			}
@@ -202,13 +367,13 @@ func (p *planner) planBuild(b *manifest.Build, filter []string) {
 			}
 			tc, err := p.selectToolchain(b, v, t)
 			if err != nil {
-				noCC = append(noCC, err.Error())
+				noCC.add(t.String(), err.Error())
 				continue
 			}
 			p.addJob(b, v, t, dir, tc, extld)
 		}
-		if len(noCC) > 0 {
-			p.add(v.KeyLoc("cgo"), vp+".cgo", "no C toolchain for cgo: %s", strings.Join(noCC, "; "))
+		if len(noCC.order) > 0 {
+			p.add(v.KeyLoc("cgo"), vp+".cgo", "no C toolchain for cgo: %s", noCC)
 		}
 		if len(needCgo) > 0 {
 			at, field := v.Loc(), vp+".cgo"
@@ -250,6 +415,28 @@ func (p *planner) warnings(b *manifest.Build, v *manifest.Variant) {
 	case v.Linkmode == "internal":
 		p.plan.Warnings = append(p.plan.Warnings, where+": extldflags have no effect under internal linking; use `linkmode: external` for them to reach the C linker")
 	}
+}
+
+// passthrough is NAME=value for every variable passed through to build b's
+// jobs (the manifest's env_passthrough, the build's, Options.Passthrough)
+// that is set in the environment, each once, in that order.
+func (p *planner) passthrough(b *manifest.Build) []string {
+	if p.opt.LookupEnv == nil {
+		return nil
+	}
+	var env, seen []string
+	for _, names := range [][]string{p.m.EnvPassthrough, b.EnvPassthrough, p.opt.Passthrough} {
+		for _, name := range names {
+			if slices.Contains(seen, name) {
+				continue
+			}
+			seen = append(seen, name)
+			if v, ok := p.opt.LookupEnv(name); ok {
+				env = append(env, name+"="+v)
+			}
+		}
+	}
+	return env
 }
 
 // selectToolchain picks the C toolchain of a cgo job; nil for pure-Go jobs.
@@ -309,12 +496,13 @@ func (p *planner) addJob(b *manifest.Build, v *manifest.Variant, t target.Target
 	if outTmpl == "" {
 		outTmpl = manifest.DefaultOutput
 	}
+	job := t.String() + "/" + v.Name
 	rel, err := manifest.Render("output", outTmpl, data)
 	if err == nil {
 		err = manifest.CheckOutputPath(rel)
 	}
 	if err != nil {
-		p.add(b.KeyLoc("output"), bp+".output", "for %s/%s: %v", t, v.Name, err)
+		p.jobProblem(b.KeyLoc("output"), bp+".output", job, "%v", err)
 		return
 	}
 	var ldflags []string
@@ -328,7 +516,7 @@ func (p *planner) addJob(b *manifest.Build, v *manifest.Variant, t target.Target
 		}
 		s, err := manifest.Render("ldflags", src.text, data)
 		if err != nil {
-			p.add(src.loc, src.field, "for %s/%s: %v", t, v.Name, err)
+			p.jobProblem(src.loc, src.field, job, "%v", err)
 			return
 		}
 		if s = strings.TrimSpace(s); s != "" {
@@ -368,15 +556,26 @@ func (p *planner) addJob(b *manifest.Build, v *manifest.Variant, t target.Target
 	if v.Cgo {
 		cgo = "1"
 	}
-	env := append(t.Env(), "CGO_ENABLED="+cgo, "GOFLAGS=")
+	// GOFLAGS is cleared for a shell the line is pasted into (a job
+	// inherits no GOFLAGS); GOTOOLCHAIN=local: the go command portmatrix
+	// asked about builds, never one a go.mod's toolchain line picks.
+	env := append(t.Env(), "CGO_ENABLED="+cgo, "GOFLAGS=", "GOTOOLCHAIN=local")
 	if tc != nil {
 		env = append(env, tc.Env()...)
 	}
 	env = append(env, b.Env...)
 	env = append(env, v.Env...)
+	env = append(env, p.passthrough(b)...)
 
 	arch, ok := p.archive(b, t, v, data)
 	if !ok {
+		return
+	}
+	if len(p.plan.Jobs) >= MaxJobs {
+		if !p.tooMany {
+			p.tooMany = true
+			p.add(b.KeyLoc("targets"), bp+".targets", "the plan passes %d jobs here (build %s, %s); portmatrix builds at most %d jobs in one run: narrow the targets or variants, or split the manifest", MaxJobs, b.ID, job, MaxJobs)
+		}
 		return
 	}
 	p.plan.Jobs = append(p.plan.Jobs, Job{

@@ -165,8 +165,29 @@ builds:
 	assert.Equal(t, 7, ps[0].Line)
 	assert.Equal(t, "builds[app].variants[v].ldflags", ps[0].Field)
 	assert.Contains(t, ps[0].Msg, "for windows/amd64/v: ")
-	assert.Contains(t, ps[0].Msg, "can't evaluate field Nope")
+	assert.Contains(t, ps[0].Msg, "unknown template field .Nope (did you mean .Date?)")
+	assert.NotContains(t, ps[0].Msg, "manifest.TemplateData", "no Go type names in messages")
 	assert.Equal(t, []string{"app/linux/amd64/v"}, jobIDs(pl))
+}
+
+// TestEnvPassthrough: a variable is passed through only when the manifest
+// or --env-passthrough names it, with its value at plan time, after
+// everything else; an unset one is left out; a bad name is a problem.
+func TestEnvPassthrough(t *testing.T) {
+	m := parseString(t, "version: 1\nenv_passthrough: [GOEXPERIMENT, UNSET]\nbuilds:\n  - id: app\n    env_passthrough: [CGO_CFLAGS, GOEXPERIMENT]\n    targets: [linux/amd64]\n")
+	opt := options(t)
+	env := map[string]string{"GOEXPERIMENT": "jsonv2", "CGO_CFLAGS": "-O3", "GOFLAGS": "-race", "GOAMD64": "v3"}
+	opt.LookupEnv = func(k string) (string, bool) { v, ok := env[k]; return v, ok }
+	opt.Passthrough = []string{"GOFLAGS"}
+	pl, ps := New(m, opt)
+	require.Empty(t, ps, ps.Error())
+	assert.Equal(t, []string{"GOOS=linux", "GOARCH=amd64", "GOAMD64=v1", "CGO_ENABLED=0", "GOFLAGS=", "GOTOOLCHAIN=local",
+		"GOEXPERIMENT=jsonv2", "CGO_CFLAGS=-O3", "GOFLAGS=-race"}, pl.Jobs[0].Env, "GOAMD64 is not passed through: the plan sets it")
+
+	opt.Passthrough = []string{"GOARM"}
+	_, ps = New(m, opt)
+	require.Len(t, ps, 1)
+	assert.Equal(t, "--env-passthrough: GOARM cannot be passed through: portmatrix sets it from a target level such as linux/arm/v7", ps[0].Error())
 }
 
 func TestGoBinAndArgv(t *testing.T) {
@@ -177,7 +198,7 @@ func TestGoBinAndArgv(t *testing.T) {
 	require.Len(t, pl.Jobs, 1)
 	j := pl.Jobs[0]
 	assert.Equal(t, []string{"go", "build", "-o", filepath.Join(opt.ManifestDir, "dist", "app", "linux_amd64", "default", "app"), "."}, j.Argv)
-	assert.Equal(t, []string{"GOOS=linux", "GOARCH=amd64", "CGO_ENABLED=0", "GOFLAGS="}, j.Env)
+	assert.Equal(t, []string{"GOOS=linux", "GOARCH=amd64", "GOAMD64=v1", "CGO_ENABLED=0", "GOFLAGS=", "GOTOOLCHAIN=local"}, j.Env)
 	assert.Equal(t, "app/linux/amd64/default", j.ID)
 	assert.Equal(t, opt.ManifestDir, j.Dir)
 

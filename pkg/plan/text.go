@@ -3,6 +3,7 @@ package plan
 import (
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/portmatrix/portmatrix/pkg/internal/plural"
 )
@@ -18,6 +19,14 @@ func (p *Plan) WriteText(w io.Writer, shardOf string, total int) error {
 	}
 	if _, err := fmt.Fprintf(w, "# %s: %s into %s\n", p.Manifest, head, p.DistDir); err != nil {
 		return err
+	}
+	if _, err := fmt.Fprintln(w, "# go build writes each binary to a temporary file beside its -o path (.NAME.portmatrix-N), renamed into place when the build succeeds"); err != nil {
+		return err
+	}
+	if len(p.Inherit) > 0 {
+		if _, err := fmt.Fprintf(w, "# every job inherits only %s from this environment; what it sets is on its line\n", strings.Join(p.Inherit, " ")); err != nil {
+			return err
+		}
 	}
 	for _, j := range p.Jobs {
 		if _, err := fmt.Fprintf(w, "\n# %s  expect=%s (%s)\n%s\n", j.ID, j.Expect.Linkage, j.Expect.Source, j.ShellLine()); err != nil {

@@ -17,6 +17,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"os"
 	"path/filepath"
 	"time"
 
@@ -35,6 +36,8 @@ type Options struct {
 	// ModTime is the one modification time of every archive entry; zero
 	// means the archive package's fixed default.
 	ModTime time.Time
+	// Root, when set, confines writing the archives: the dist directory's.
+	Root *os.Root
 	// Reuse, when set, returns the archive a previous run packed for job id
 	// from the same inputs (key, from ArchiveKey), when the file is still
 	// as it was written; Pack then does not pack it again.
@@ -139,7 +142,7 @@ func pack(j plan.Job, sum string, opt Options) (Artifact, error) {
 	for _, f := range a.Files {
 		files = append(files, archive.File{Src: f.Src, Name: f.Name, Mode: 0o644})
 	}
-	asum, size, err := archive.Write(a.Path, files, archive.Options{Format: a.Format, ModTime: opt.ModTime, Root: a.Root})
+	asum, size, err := archive.Write(a.Path, files, archive.Options{Format: a.Format, ModTime: opt.ModTime, Root: a.Root, In: opt.Root})
 	if err != nil {
 		return Artifact{}, err
 	}

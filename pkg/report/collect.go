@@ -70,7 +70,8 @@ func collectOne(st Stages, i int, res build.Result) Job {
 		ID: j.ID, Build: j.Build, Target: j.Target.String(), GOOS: j.Target.GOOS, GOARCH: j.Target.GOARCH,
 		Level: j.Target.Level, Variant: j.Variant, Cgo: j.Cgo, Linkmode: j.Linkmode,
 		Output: j.Output, Expect: j.Expect.Linkage, DurationSec: res.Duration.Seconds(),
-		GOMAXPROCS: res.Threads, Needed: []string{}, Violations: []string{}, ThirdParty: []string{},
+		GOMAXPROCS: j.Threads(), Needed: []string{}, Violations: []string{}, ThirdParty: []string{},
+		Argv: j.Argv, Env: j.Env,
 	}
 	row.Status = statusOf(res.Status)
 	if res.Err != nil {
@@ -160,7 +161,7 @@ func fillOutcome(row *Job, o verify.Outcome) {
 			row.ThirdParty = append(row.ThirdParty, l.Name)
 		}
 	}
-	row.MinOS = info.MinOS
+	row.MinOS, row.MinOSHeader, row.MinOSSource, row.MinOSReason = info.MinOS, info.MinOSHeader, info.MinOSSource, info.MinOSReason
 	row.Stripped = info.Stripped
 	row.PIE = info.PIE
 	row.SHA256 = info.SHA256

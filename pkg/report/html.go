@@ -159,6 +159,9 @@ func newHTMLJob(i int, j Job) htmlJob {
 	minOS := ""
 	if j.MinOS != "" {
 		minOS = cmp.Or(inspect.Floor(j.GOOS, "", j.MinOS), j.MinOS)
+		if j.MinOSSource == inspect.MinOSFromGoRuntime {
+			minOS += fmt.Sprintf(" (%s; the header says %s)", j.MinOSReason, cmp.Or(j.MinOSHeader, "nothing"))
+		}
 	}
 	size := ""
 	if j.Size > 0 {

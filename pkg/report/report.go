@@ -160,7 +160,10 @@ type Job struct {
 	GlibcSymbols   []string `json:"glibc_symbols,omitempty"` // the symbols that force MaxGlibc
 	SystemLibsOnly bool     `json:"system_libs_only"`        // every needed library ships with the OS
 	ThirdParty     []string `json:"third_party"`             // needed libraries that do not ship with the OS; always an array
-	MinOS          string   `json:"min_os,omitempty"`        // Mach-O minos, PE OS version
+	MinOS          string   `json:"min_os,omitempty"`        // oldest OS release it runs on: the header's, raised to what its Go runtime needs
+	MinOSHeader    string   `json:"min_os_header,omitempty"` // what the header says: Mach-O minos, PE OS version
+	MinOSSource    string   `json:"min_os_source,omitempty"` // "header" or "go-runtime" (inspect.MinOSFrom*)
+	MinOSReason    string   `json:"min_os_reason,omitempty"` // for go-runtime: the Go release and the release note
 	Stripped       bool     `json:"stripped"`
 	PIE            bool     `json:"pie"`
 	SHA256         string   `json:"sha256,omitempty"`
@@ -187,6 +190,12 @@ type Job struct {
 	// and the first offset that differ, and the flags that would fix it).
 	Reproducible string   `json:"reproducible,omitempty"`
 	ReproDetails []string `json:"reproducible_details,omitempty"`
+
+	// Argv and Env are the job's exact command and what it set on top of
+	// the inherited environment (the plan's Inherit names), as it ran:
+	// the record of how the binary was made.
+	Argv []string `json:"argv,omitempty"`
+	Env  []string `json:"env,omitempty"`
 
 	// Runs is the smoke run of the binary (--smoke or smoke: in the
 	// manifest); nil when it was not run.

@@ -24,15 +24,20 @@ func ParseThreads(s string) (int, error) {
 }
 
 // ThreadsFor resolves a policy into the GOMAXPROCS of every build of a plan
-// of n builds run jobs at once (build.Options.Threads): auto shares the
-// cores this process may use (affinity and cgroup limits) by Threads,
-// unless the user's environment sets GOMAXPROCS (envGOMAXPROCS not empty),
-// which then wins and nothing is set; 0 sets nothing; N gives every build N.
+// of n builds run jobs at once (plan.WithThreads): auto shares the cores
+// this process may use (affinity and cgroup limits) by Threads, unless the
+// user's environment sets GOMAXPROCS (envGOMAXPROCS), whose value then
+// wins; 0 sets nothing; N gives every build N. A job inherits no GOMAXPROCS
+// (goenv.Inherit), so the value is always the plan's, shown by
+// `portmatrix plan`.
 func ThreadsFor(policy, jobs, n int, envGOMAXPROCS string) int {
 	if policy != ThreadsAuto {
 		return policy
 	}
 	if envGOMAXPROCS != "" {
+		if v, err := strconv.Atoi(envGOMAXPROCS); err == nil && v > 0 {
+			return v
+		}
 		return 0
 	}
 	return Threads(runtime.GOMAXPROCS(0), jobs, n)

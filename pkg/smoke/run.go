@@ -108,7 +108,7 @@ func (r *Runner) run(ctx context.Context, argv []string, how string, spec Spec) 
 	cmd.WaitDelay = waitDelay
 
 	start := time.Now()
-	err = cmd.Run()
+	err = procgroup.Run(cmd)
 	res.Duration = time.Since(start)
 	if !wine {
 		// Sweep what the program left running. Not for wine: its loader

@@ -25,8 +25,10 @@ import (
 
 // SchemaVersion is the version of the file's layout. A file with another
 // version is ignored rather than half understood; bump it when a field
-// changes meaning.
-const SchemaVersion = 1
+// changes meaning. 2: the recorded inspection's min_os is the floor the
+// Go runtime needs when that is above the header's (inspect.Info.MinOS),
+// so a version 1 entry would show a Windows 6.1 floor for a go1.21+ binary.
+const SchemaVersion = 2
 
 // ErrIgnored is wrapped by the warning Load returns with an empty state when
 // the file exists but cannot be used, so the caller can print it and go on.
@@ -142,7 +144,10 @@ func Load(path string) (*File, error) {
 // Save writes the state to path atomically (a crash leaves the old file or
 // the new one) and deterministically (jobs sorted by id), creating the
 // directory.
-func (f *File) Save(path string) error {
+func (f *File) Save(path string) error { return f.SaveIn(nil, path) }
+
+// SaveIn is Save confined to root (atomicfile.WriteIn).
+func (f *File) SaveIn(root *os.Root, path string) error {
 	f.mu.Lock()
 	f.SchemaVersion = SchemaVersion
 	data, err := json.MarshalIndent(f, "", "  ")
@@ -151,7 +156,7 @@ func (f *File) Save(path string) error {
 		return fmt.Errorf("state %s: %w", path, err)
 	}
 	data = append(data, '\n')
-	err = atomicfile.Write(path, 0o644, func(w *os.File) error {
+	err = atomicfile.WriteIn(root, path, 0o644, func(w *os.File) error {
 		_, err := w.Write(data)
 		return err
 	})

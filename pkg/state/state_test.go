@@ -59,7 +59,7 @@ func TestRoundTrip(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, string(first), string(second), "saving is deterministic")
 	assert.Less(t, strings.Index(string(first), "app/linux"), strings.Index(string(first), "app/windows"), "jobs sorted by id")
-	assert.Contains(t, string(first), `"schema_version": 1`)
+	assert.Contains(t, string(first), `"schema_version": 2`)
 }
 
 func TestLoadBadFiles(t *testing.T) {
@@ -70,11 +70,12 @@ func TestLoadBadFiles(t *testing.T) {
 		warn    string
 	}{
 		{name: "missing"},
-		{name: "corrupt", content: ptr(`{"schema_version": 1, "jobs": {`), warn: "unexpected end of JSON input"},
+		{name: "corrupt", content: ptr(`{"schema_version": 2, "jobs": {`), warn: "unexpected end of JSON input"},
 		{name: "not JSON", content: ptr("garbage"), warn: "invalid character"},
-		{name: "future version", content: ptr(`{"schema_version": 2, "jobs": {"a": {"key": "k"}}}`), warn: "schema version 2, this portmatrix reads 1"},
+		{name: "future version", content: ptr(`{"schema_version": 3, "jobs": {"a": {"key": "k"}}}`), warn: "schema version 3, this portmatrix reads 2"},
+		{name: "version 1 (min_os was the header's)", content: ptr(`{"schema_version": 1, "jobs": {"a": {"key": "k"}}}`), warn: "schema version 1, this portmatrix reads 2"},
 		{name: "no version", content: ptr(`{"jobs": {"a": {"key": "k"}}}`), warn: "schema version 0"},
-		{name: "wrong field type", content: ptr(`{"schema_version": 1, "jobs": {"a": {"size": "big"}}}`), warn: "cannot unmarshal"},
+		{name: "wrong field type", content: ptr(`{"schema_version": 2, "jobs": {"a": {"size": "big"}}}`), warn: "cannot unmarshal"},
 		{name: "a directory", dir: true, warn: "is a directory"},
 	}
 	for _, tt := range tests {

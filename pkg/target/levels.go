@@ -64,6 +64,36 @@ var levels = map[string][]Level{
 	},
 }
 
+// defaultLevels is the level the go command uses for an architecture when
+// its variable is not set (go help environment; GOARM 7 is the default
+// when cross compiling, which is how portmatrix always sets it).
+var defaultLevels = map[string]string{
+	"386": "sse2", "amd64": "v1", "arm": "v7", "arm64": "v8.0",
+	"mips": "hardfloat", "mipsle": "hardfloat", "mips64": "hardfloat", "mips64le": "hardfloat",
+	"ppc64": "power8", "ppc64le": "power8", "riscv64": "rva20u64",
+}
+
+// IsLevelVar says name is the level variable of some architecture
+// (GOAMD64, GOARM, …).
+func IsLevelVar(name string) bool {
+	for _, ls := range levels {
+		if len(ls) > 0 && ls[0].Var == name {
+			return true
+		}
+	}
+	return false
+}
+
+// DefaultLevel is the level an architecture builds at when a target names
+// none, false for an architecture without levels.
+func DefaultLevel(goarch string) (Level, bool) {
+	name, ok := defaultLevels[goarch]
+	if !ok {
+		return Level{}, false
+	}
+	return FindLevel(goarch, name)
+}
+
 func arm64Levels() []Level {
 	var ls []Level
 	for minor := 0; minor <= 9; minor++ {

@@ -39,10 +39,18 @@ type Table struct {
 // LoadTable asks the given go command for its platform list. goBin is the
 // go command to run ("go" when empty).
 func LoadTable(ctx context.Context, goBin string) (*Table, error) {
+	return LoadTableIn(ctx, goBin, nil)
+}
+
+// LoadTableIn is LoadTable with the go command run in environ (os.Environ()
+// when nil): a build's environment, so that the platforms listed are those
+// of the go command the builds run.
+func LoadTableIn(ctx context.Context, goBin string, environ []string) (*Table, error) {
 	if goBin == "" {
 		goBin = "go"
 	}
 	cmd := exec.CommandContext(ctx, goBin, "tool", "dist", "list", "-json")
+	cmd.Env = environ
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()

@@ -39,15 +39,24 @@ func (t Target) Slug() string {
 }
 
 // Env returns the environment the go command needs for this target, in a
-// fixed order: GOOS, GOARCH, then the level variable when a level is set.
+// fixed order: GOOS, GOARCH, then the level variable (EffectiveLevel).
 func (t Target) Env() []string {
 	env := []string{"GOOS=" + t.GOOS, "GOARCH=" + t.GOARCH}
-	if t.Level != "" {
-		if l, ok := FindLevel(t.GOARCH, t.Level); ok {
-			env = append(env, l.Var+"="+l.Value)
-		}
+	if l, ok := t.EffectiveLevel(); ok {
+		env = append(env, l.Var+"="+l.Value)
 	}
 	return env
+}
+
+// EffectiveLevel is the target's level, or its architecture's default when
+// it names none: the value the level variable is always set to, so that
+// neither the environment nor `go env -w` can change it behind the plan's
+// back. False for an architecture without levels.
+func (t Target) EffectiveLevel() (Level, bool) {
+	if t.Level != "" {
+		return FindLevel(t.GOARCH, t.Level)
+	}
+	return DefaultLevel(t.GOARCH)
 }
 
 // Parse reads "goos/goarch" or "goos/goarch/level". It checks only the shape;

@@ -60,7 +60,17 @@ func TestEnvAndSlug(t *testing.T) {
 	assert.Equal(t, "linux_arm_v7", tg.Slug())
 	assert.Equal(t, []string{"GOOS=linux", "GOARCH=arm64", "GOARM64=v8.2"}, Target{"linux", "arm64", "v8.2"}.Env())
 	assert.Equal(t, "linux_arm64_v8_2", Target{"linux", "arm64", "v8.2"}.Slug())
-	assert.Equal(t, []string{"GOOS=windows", "GOARCH=amd64"}, Target{"windows", "amd64", ""}.Env())
+	// Without a level, the architecture's default is set all the same, so
+	// GOAMD64 in the environment or a go env file cannot change the build.
+	assert.Equal(t, []string{"GOOS=windows", "GOARCH=amd64", "GOAMD64=v1"}, Target{"windows", "amd64", ""}.Env())
+	assert.Equal(t, []string{"GOOS=linux", "GOARCH=arm", "GOARM=7"}, Target{"linux", "arm", ""}.Env())
+	assert.Equal(t, []string{"GOOS=js", "GOARCH=wasm"}, Target{"js", "wasm", ""}.Env(), "wasm has no levels")
+	for _, arch := range LevelArchs() {
+		l, ok := DefaultLevel(arch)
+		if assert.True(t, ok, "%s has levels but no default", arch) {
+			assert.Contains(t, l.Meaning, "(default", "%s: the default level's own description says so", arch)
+		}
+	}
 }
 
 func TestExpand(t *testing.T) {

@@ -118,8 +118,9 @@ func (d Diagnosis) Detail() string {
 }
 
 // Diagnose probes every toolchain of uses (Preflight, once per distinct
-// toolchain) and diagnoses each use, in the order of uses.
-func Diagnose(ctx context.Context, uses []Use) []Diagnosis {
+// toolchain, with the compilers run in environ: the builds' environment)
+// and diagnoses each use, in the order of uses.
+func Diagnose(ctx context.Context, uses []Use, environ []string) []Diagnosis {
 	reqs := make([]ProbeRequest, len(uses))
 	for i, u := range uses {
 		reqs[i] = ProbeRequest{Toolchain: u.Toolchain, Static: u.Static}
@@ -127,7 +128,7 @@ func Diagnose(ctx context.Context, uses []Use) []Diagnosis {
 	// Preflight probes a toolchain once however many uses share it, in
 	// the order they first appear.
 	byKey := map[string]Probe{}
-	for _, p := range Preflight(ctx, reqs) {
+	for _, p := range Preflight(ctx, reqs, environ) {
 		byKey[p.Toolchain.Key()] = p
 	}
 	out := make([]Diagnosis, len(uses))
@@ -159,7 +160,7 @@ func fromProbe(p Probe, u Use) Diagnosis {
 // Doctor selects the toolchain of every request (exec.LookPath-style
 // lookPath, as Select) and probes those it finds, returning a diagnosis
 // per request in order: what is missing, what is broken, what works.
-func Doctor(ctx context.Context, reqs []Request, host target.Target, lookPath func(string) (string, error)) []Diagnosis {
+func Doctor(ctx context.Context, reqs []Request, host target.Target, lookPath func(string) (string, error), environ []string) []Diagnosis {
 	out := make([]Diagnosis, len(reqs))
 	var uses []Use
 	var at []int
@@ -179,7 +180,7 @@ func Doctor(ctx context.Context, reqs []Request, host target.Target, lookPath fu
 		uses = append(uses, Use{Toolchain: tc, Static: r.Static, Targets: []string{t}})
 		at = append(at, i)
 	}
-	for k, d := range Diagnose(ctx, uses) {
+	for k, d := range Diagnose(ctx, uses, environ) {
 		out[at[k]] = d
 	}
 	return out

@@ -29,7 +29,7 @@ func TestDoctorSharedToolchain(t *testing.T) {
 		}
 		return none(name)
 	}
-	ds := Doctor(context.Background(), reqs, tg(t, "linux/amd64"), look)
+	ds := Doctor(context.Background(), reqs, tg(t, "linux/amd64"), look, nil)
 	require.Len(t, ds, 4)
 	for i, want := range []string{"ok", "ok (dynamic and -static)"} {
 		assert.Equal(t, want, ds[i].Summary(), ds[i].Targets)
@@ -52,7 +52,7 @@ func TestDiagnoseStaticOnlyFailure(t *testing.T) {
 	ds := Diagnose(context.Background(), []Use{
 		{Toolchain: tc, Targets: []string{"linux/arm64"}},
 		{Toolchain: tc, Static: true, Targets: []string{"linux/arm64/v8.0"}},
-	})
+	}, nil)
 	require.Len(t, ds, 2)
 	assert.Equal(t, "ok", ds[0].Summary())
 	assert.Equal(t, "broken: ld: cannot find -lc; fix: apt-get install libc6-dev-arm64-cross", ds[1].Summary())

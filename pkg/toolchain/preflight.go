@@ -9,9 +9,12 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/portmatrix/portmatrix/pkg/internal/procgroup"
 )
 
 // Probe is the result of compiling and linking a tiny C program with a
@@ -58,7 +61,10 @@ const outputTail = 4000
 // Results follow the order in which toolchains first appear in reqs. ctx
 // cancels; the temp dirs are removed (the compiler's own temp files go there
 // too, through TMPDIR).
-func Preflight(ctx context.Context, reqs []ProbeRequest) []Probe {
+func Preflight(ctx context.Context, reqs []ProbeRequest, environ []string) []Probe {
+	if environ == nil {
+		environ = os.Environ()
+	}
 	var order []string
 	merged := map[string]*ProbeRequest{}
 	for _, r := range reqs {
@@ -80,7 +86,7 @@ func Preflight(ctx context.Context, reqs []ProbeRequest) []Probe {
 			defer wg.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			probes[i] = probe(ctx, *merged[k])
+			probes[i] = probe(ctx, *merged[k], environ)
 		}()
 	}
 	wg.Wait()
@@ -94,7 +100,7 @@ func (t Toolchain) Key() string {
 	return strings.Join(t.CC, "\x00") + "\x01" + t.CgoCFLAGS + "\x01" + t.CgoLDFLAGS
 }
 
-func probe(ctx context.Context, r ProbeRequest) Probe {
+func probe(ctx context.Context, r ProbeRequest, environ []string) Probe {
 	p := Probe{Toolchain: r.Toolchain, Static: r.Static}
 	if len(r.Toolchain.CC) == 0 {
 		p.Output = "no C compiler command"
@@ -124,7 +130,7 @@ func probe(ctx context.Context, r ProbeRequest) Probe {
 	}
 	for _, static := range links {
 		p.Command = probeCommand(r.Toolchain, dir, src, static)
-		out, err := run(ctx, dir, p.Command)
+		out, err := run(ctx, dir, p.Command, environ)
 		if err != nil {
 			p.Output = tail(strings.TrimSpace(out+"\n"+err.Error()), outputTail)
 			p.Install = hint(r.Toolchain, out, err)
@@ -154,16 +160,17 @@ func probeCommand(t Toolchain, dir, src string, static bool) []string {
 	return cmd
 }
 
-func run(ctx context.Context, dir string, argv []string) (string, error) {
+func run(ctx context.Context, dir string, argv []string, environ []string) (string, error) {
 	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
 	cmd.Dir = dir
 	// C locale, so hint() can read the messages; TMPDIR, so what gcc leaves
 	// behind when it is killed goes with the probe's directory.
-	cmd.Env = append(os.Environ(), "LC_ALL=C", "TMPDIR="+dir)
+	cmd.Env = append(slices.Clip(environ), "LC_ALL=C", "TMPDIR="+dir)
 	var buf bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &buf, &buf
-	cmd.WaitDelay = 2 * time.Second
-	err := cmd.Run()
+	procgroup.Set(cmd, 2*time.Second) // the compiler's own children (cc1, as, ld) are stopped with it
+	err := procgroup.Run(cmd)
+	procgroup.Kill(cmd)
 	if err != nil && ctx.Err() != nil {
 		err = errors.New("preflight canceled: " + ctx.Err().Error())
 	}

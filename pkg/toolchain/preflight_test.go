@@ -97,7 +97,7 @@ func TestPreflightRealToolchains(t *testing.T) {
 	empty := isolateTemp(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	probes := Preflight(ctx, reqs)
+	probes := Preflight(ctx, reqs, nil)
 	empty()
 	require.Len(t, probes, len(reqs))
 	byName := map[string]Probe{}
@@ -127,7 +127,7 @@ func TestPreflightRealMissingHeaders(t *testing.T) {
 	}
 	needTool(t, "gcc", "gcc")
 	tc := Toolchain{Name: "native", CC: []string{"gcc"}, Package: "gcc", LibcPackage: "libc6-dev", CgoCFLAGS: "-nostdinc"}
-	p := Preflight(context.Background(), []ProbeRequest{{Toolchain: tc}})[0]
+	p := Preflight(context.Background(), []ProbeRequest{{Toolchain: tc}}, nil)[0]
 	assert.False(t, p.OK)
 	assert.Contains(t, p.Output, "stdio.h")
 	assert.Equal(t, "apt-get install libc6-dev", p.Install)
@@ -197,7 +197,7 @@ func TestPreflightFailures(t *testing.T) {
 		reqs = append(reqs, ProbeRequest{Toolchain: tt.tc, Static: tt.static})
 	}
 	empty := isolateTemp(t)
-	probes := Preflight(context.Background(), reqs)
+	probes := Preflight(context.Background(), reqs, nil)
 	empty()
 	require.Len(t, probes, len(tests))
 	for i, tt := range tests {
@@ -239,7 +239,7 @@ func TestPreflightOncePerToolchain(t *testing.T) {
 	b.Name = "same compiler, other name"
 	c := a
 	c.Name, c.CgoLDFLAGS = "other flags", "-lpthread"
-	probes := Preflight(context.Background(), []ProbeRequest{{Toolchain: a}, {Toolchain: b, Static: true}, {Toolchain: c}})
+	probes := Preflight(context.Background(), []ProbeRequest{{Toolchain: a}, {Toolchain: b, Static: true}, {Toolchain: c}}, nil)
 	require.Len(t, probes, 2)
 	assert.Equal(t, "a", probes[0].Toolchain.Name)
 	assert.True(t, probes[0].Static)
@@ -292,7 +292,7 @@ func TestPreflightCancel(t *testing.T) {
 			defer cancel()
 			empty := isolateTemp(t)
 			start := time.Now()
-			probes := Preflight(ctx, []ProbeRequest{{Toolchain: slow}})
+			probes := Preflight(ctx, []ProbeRequest{{Toolchain: slow}}, nil)
 			assert.Less(t, time.Since(start), tt.limit)
 			empty()
 			require.Len(t, probes, 1)
@@ -344,7 +344,7 @@ func TestCrossCgoBuildRunsUnderQEMU(t *testing.T) {
 	require.Equal(t, "aarch64-linux-gnu", tc.Name)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
-	probes := Preflight(ctx, []ProbeRequest{{Toolchain: tc, Static: true}})
+	probes := Preflight(ctx, []ProbeRequest{{Toolchain: tc, Static: true}}, nil)
 	require.True(t, probes[0].OK, "%s\n%s\ninstall: %s", strings.Join(probes[0].Command, " "), probes[0].Output, probes[0].Install)
 
 	dir := t.TempDir()
@@ -387,4 +387,16 @@ func TestCrossCgoBuildRunsUnderQEMU(t *testing.T) {
 			assert.Equal(t, "cgo says 42 from glibc\n", string(b))
 		})
 	}
+}
+
+// TestPreflightEnvironment: the probe runs the compiler in the environment
+// it is given (the builds' environment), not portmatrix's own.
+func TestPreflightEnvironment(t *testing.T) {
+	cc := fakeCC(t, `[ "$PROBE_MARK" = builds ] || { echo "not the builds' environment" >&2; exit 1; }`)
+	tc := Toolchain{Name: "marked", CC: []string{cc}}
+	t.Setenv("PROBE_MARK", "portmatrix")
+	p := Preflight(context.Background(), []ProbeRequest{{Toolchain: tc}}, []string{"PATH=" + os.Getenv("PATH"), "PROBE_MARK=builds"})[0]
+	assert.True(t, p.OK, p.Output)
+	p = Preflight(context.Background(), []ProbeRequest{{Toolchain: tc}}, nil)[0]
+	assert.False(t, p.OK, "nil is portmatrix's own environment")
 }

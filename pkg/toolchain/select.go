@@ -99,7 +99,7 @@ func selectWith(need Need, host target.Target, ov Overrides, lookPath func(strin
 		}
 		if _, err := lookPath(argv[0]); err != nil {
 			return Toolchain{}, &MissingError{Need: need, Tried: cands,
-				Why: fmt.Sprintf("has cc: %q, but %s is not on PATH", ov.CC, argv[0])}
+				Why: fmt.Sprintf("needs %s (cc: %q), which is not on PATH", argv[0], ov.CC)}
 		}
 		if !found {
 			chosen = Toolchain{Libc: defaultLibc(need)}

@@ -224,7 +224,7 @@ func TestSelectOverrideErrors(t *testing.T) {
 		want    string
 		missing bool
 	}{
-		{"CC not on PATH", Overrides{CC: "oa64-clang -v"}, `linux/arm64 has cc: "oa64-clang -v", but oa64-clang is not on PATH`, true},
+		{"CC not on PATH", Overrides{CC: "oa64-clang -v"}, `linux/arm64 needs oa64-clang (cc: "oa64-clang -v"), which is not on PATH`, true},
 		{"unterminated quote", Overrides{CC: "clang '--sysroot=/x"}, `linux/arm64: cc: "clang '--sysroot=/x" has an unterminated quote`, false},
 		{"blank", Overrides{CC: "   "}, `linux/arm64: cc: "   " is empty`, false},
 		{"both quotes", Overrides{CXX: `c++ -DX='"'`}, `linux/arm64: cxx: argument "-DX='\"'" has both quote kinds; the go command cannot take it`, false},

@@ -46,7 +46,11 @@ func Policy(e plan.Expectation, info *inspect.Info, via string) []Violation {
 		vs.add("system_libs_only", "needs libraries that do not ship with the OS: %s", strings.Join(baseNames(third), ", "))
 	}
 	if e.MinMacOS != "" && info.Format == inspect.FormatMachO && info.MinOS != "" && inspect.CompareVersions(info.MinOS, e.MinMacOS) > 0 {
-		vs.add("min_macos", "needs macOS %s or later (LC_BUILD_VERSION minos); asked to run on %s", info.MinOS, e.MinMacOS)
+		why := "LC_BUILD_VERSION minos"
+		if info.MinOSSource == inspect.MinOSFromGoRuntime {
+			why = info.MinOSReason
+		}
+		vs.add("min_macos", "needs macOS %s or later (%s); asked to run on %s", info.MinOS, why, e.MinMacOS)
 	}
 	if e.Stripped != nil && *e.Stripped != info.Stripped {
 		if *e.Stripped {

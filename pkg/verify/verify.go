@@ -10,7 +10,6 @@ import (
 
 	"github.com/portmatrix/portmatrix/pkg/inspect"
 	"github.com/portmatrix/portmatrix/pkg/plan"
-	"github.com/portmatrix/portmatrix/pkg/target"
 )
 
 // Violation is one way a binary is not what its job asked for.
@@ -68,11 +67,12 @@ func intent(vs *violations, job plan.Job, info *inspect.Info) {
 	if v, ok := s["GOARCH"]; ok && v != t.GOARCH {
 		vs.add("target", "Go build info says GOARCH=%s, the job asked for %s", v, t.GOARCH)
 	}
-	if t.Level != "" {
-		if l, ok := target.FindLevel(t.GOARCH, t.Level); ok {
-			if v, ok := s[l.Var]; ok && v != l.Value {
-				vs.add("target", "Go build info says %s=%s, the job asked for %s", l.Var, v, l.Value)
-			}
+	// The level the job built at: its target's, or the architecture's
+	// default, which the plan sets all the same; another value in the
+	// build info came from somewhere the plan does not say.
+	if l, ok := t.EffectiveLevel(); ok {
+		if v, ok := s[l.Var]; ok && v != l.Value {
+			vs.add("target", "Go build info says %s=%s, the job asked for %s=%s", l.Var, v, l.Var, l.Value)
 		}
 	}
 	if v, ok := s["CGO_ENABLED"]; ok {
@@ -83,8 +83,10 @@ func intent(vs *violations, job plan.Job, info *inspect.Info) {
 			vs.add("cgo", "asked for CGO_ENABLED=0, but the binary was built with CGO_ENABLED=1")
 		}
 	}
-	ldflags := s["-ldflags"]
-	if job.Linkmode != "" && !strings.Contains(ldflags, "-linkmode="+job.Linkmode) && !strings.Contains(ldflags, "-linkmode "+job.Linkmode) {
+	// With -trimpath the go command leaves -ldflags out of the build info
+	// (they may hold paths): then there is nothing to compare.
+	ldflags, recorded := s["-ldflags"]
+	if job.Linkmode != "" && recorded && !strings.Contains(ldflags, "-linkmode="+job.Linkmode) && !strings.Contains(ldflags, "-linkmode "+job.Linkmode) {
 		vs.add("linkmode", "asked for -linkmode=%s, but the Go build info's -ldflags are %q", job.Linkmode, ldflags)
 	}
 	if job.Buildmode != "" {

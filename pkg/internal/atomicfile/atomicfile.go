@@ -17,6 +17,7 @@ package atomicfile
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
 	"math/rand/v2"
 	"os"
@@ -35,7 +36,10 @@ const tempInfix = ".portmatrix-"
 // once the file was committed.
 type File struct {
 	*os.File
-	path   string
+	path   string   // the destination, as given
+	root   *os.Root // when set, every name below is relative to it
+	rel    string   // the destination's name in root, or path
+	tmp    string   // the temporary file's name in root, or its path
 	closed bool
 	done   bool
 }
@@ -47,28 +51,93 @@ var errDone = errors.New("atomicfile: already committed or aborted")
 // beside path, with mode perm less the umask (as os.Create does: a binary
 // created with 0o777 is executable wherever go build's would be).
 func Create(path string, perm os.FileMode) (*File, error) {
-	dir, base := filepath.Split(path)
+	return CreateIn(nil, path, perm)
+}
+
+// CreateIn is Create confined to root: path must name a file below the
+// directory root was opened on (root.Name(), which must be absolute, as
+// path must then be), and every directory made, the temporary file and
+// the rename all go through root, so a symbolic link in the tree that
+// leads out of it is an error rather than a way out. A nil root is Create.
+func CreateIn(root *os.Root, path string, perm os.FileMode) (*File, error) {
+	f := &File{path: path, root: root, rel: path}
+	if root != nil {
+		rel, err := Rel(root, path)
+		if err != nil {
+			return nil, err
+		}
+		f.rel = rel
+	}
+	dir, base := filepath.Split(f.rel)
 	if dir == "" {
 		dir = "."
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := f.mkdirAll(dir); err != nil {
 		return nil, err
 	}
 	for try := 0; ; try++ {
-		name := filepath.Join(dir, "."+base+tempInfix+strconv.FormatUint(uint64(rand.Uint32()), 10))
-		f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, perm)
+		f.tmp = filepath.Join(dir, "."+base+tempInfix+strconv.FormatUint(uint64(rand.Uint32()), 10))
+		file, err := f.openFile(f.tmp, os.O_RDWR|os.O_CREATE|os.O_EXCL, perm)
 		if errors.Is(err, fs.ErrExist) && try < 10000 {
 			continue
 		}
 		if err != nil {
 			return nil, err
 		}
-		return &File{File: f, path: path}, nil
+		f.File = file
+		return f, nil
 	}
+}
+
+// Rel is path's name below root's directory, or an error naming both when
+// path is not below it.
+func Rel(root *os.Root, path string) (string, error) {
+	rel, err := filepath.Rel(root.Name(), path)
+	if err != nil || !filepath.IsLocal(rel) {
+		return "", fmt.Errorf("%s is not inside %s", path, root.Name())
+	}
+	return rel, nil
+}
+
+func (f *File) mkdirAll(dir string) error {
+	if f.root != nil {
+		return f.root.MkdirAll(dir, 0o755)
+	}
+	return os.MkdirAll(dir, 0o755)
+}
+
+func (f *File) openFile(name string, flag int, perm os.FileMode) (*os.File, error) {
+	if f.root != nil {
+		return f.root.OpenFile(name, flag, perm)
+	}
+	return os.OpenFile(name, flag, perm)
+}
+
+func (f *File) remove(name string) error {
+	if f.root != nil {
+		return f.root.Remove(name)
+	}
+	return os.Remove(name)
+}
+
+func (f *File) rename(from, to string) error {
+	if f.root != nil {
+		return f.root.Rename(from, to)
+	}
+	return os.Rename(from, to)
 }
 
 // Path is the destination the file is committed to.
 func (f *File) Path() string { return f.path }
+
+// TempPath is the temporary file's path, for a writer that fills it by
+// name (go build -o): absolute when the file was created in a root.
+func (f *File) TempPath() string {
+	if f.root != nil {
+		return filepath.Join(f.root.Name(), f.tmp)
+	}
+	return f.tmp
+}
 
 // Close closes the handle and keeps the temporary file, for a writer that
 // fills it by name (go build -o); Commit then only renames it.
@@ -98,10 +167,10 @@ func (f *File) commit(sync bool) error {
 	f.done = true
 	err := f.finish(sync)
 	if err == nil {
-		err = os.Rename(f.Name(), f.path)
+		err = f.rename(f.tmp, f.rel)
 	}
 	if err != nil {
-		os.Remove(f.Name())
+		f.remove(f.tmp)
 		return err
 	}
 	return nil
@@ -111,7 +180,7 @@ func (f *File) commit(sync bool) error {
 // writer already closed is reopened to be synced.
 func (f *File) finish(sync bool) error {
 	if f.closed && sync {
-		r, err := os.Open(f.Name())
+		r, err := f.openFile(f.tmp, os.O_RDONLY, 0)
 		if err != nil {
 			return err
 		}
@@ -138,7 +207,7 @@ func (f *File) Abort() error {
 	}
 	f.done = true
 	f.Close()
-	return os.Remove(f.Name())
+	return f.remove(f.tmp)
 }
 
 // IsTemp reports whether name, a file's base name, is one of the
@@ -166,18 +235,23 @@ func IsTemp(name string) bool {
 // temporary file beside path, sets its mode to perm exactly (whatever the
 // umask), syncs it and renames it to path.
 func Write(path string, perm os.FileMode, write func(*os.File) error) error {
-	return writeFile(path, perm, true, write)
+	return WriteIn(nil, path, perm, write)
 }
 
 // WriteNoSync is Write without the fsync, for caches: a reader that checks
 // what it reads (a size and a hash) detects a file a crash left torn, so
 // the cost of syncing buys nothing there.
 func WriteNoSync(path string, perm os.FileMode, write func(*os.File) error) error {
-	return writeFile(path, perm, false, write)
+	return writeFile(nil, path, perm, false, write)
 }
 
-func writeFile(path string, perm os.FileMode, sync bool, write func(*os.File) error) error {
-	f, err := Create(path, perm)
+// WriteIn is Write confined to root (CreateIn); a nil root is Write.
+func WriteIn(root *os.Root, path string, perm os.FileMode, write func(*os.File) error) error {
+	return writeFile(root, path, perm, true, write)
+}
+
+func writeFile(root *os.Root, path string, perm os.FileMode, sync bool, write func(*os.File) error) error {
+	f, err := CreateIn(root, path, perm)
 	if err != nil {
 		return err
 	}

@@ -15,3 +15,9 @@ func Set(cmd *exec.Cmd, grace time.Duration) { cmd.WaitDelay = grace }
 
 // Kill has nothing more to sweep here.
 func Kill(*exec.Cmd) {}
+
+// Run runs cmd.
+func Run(cmd *exec.Cmd) error { return cmd.Run() }
+
+// KillAll has no groups to kill here.
+func KillAll() {}
