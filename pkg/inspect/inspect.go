@@ -33,6 +33,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/portmatrix/portmatrix/pkg/internal/dotted"
 	"github.com/portmatrix/portmatrix/pkg/internal/filehash"
 )
 
@@ -440,3 +441,7 @@ func newPanicError(v any) *panicError {
 	}
 	return pe
 }
+
+// CompareVersions compares dotted versions part by part, numerically where
+// both parts are numbers: "2.3.4" < "2.17" < "2.34" (see dotted.Compare).
+func CompareVersions(a, b string) int { return dotted.Compare(a, b) }

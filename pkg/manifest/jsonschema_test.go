@@ -190,7 +190,7 @@ func goKeys(t reflect.Type, path string, problems *[]string) map[string]reflect.
 			}
 		case name == "":
 			*problems = append(*problems, fmt.Sprintf("%s: %s.%s has no yaml tag; give it one, or `yaml:\"-\"` if it is not a key",
-				dotted(path, "?"), t.Name(), f.Name))
+				dottedPath(path, "?"), t.Name(), f.Name))
 		default:
 			keys[name] = f
 		}
@@ -205,7 +205,7 @@ func deref(t reflect.Type) reflect.Type {
 	return t
 }
 
-func dotted(path, key string) string {
+func dottedPath(path, key string) string {
 	if path == "" {
 		return key
 	}
@@ -255,12 +255,12 @@ func (w *schemaWalker) object(path string, typ reflect.Type, n node) {
 	keys := goKeys(typ, path, &w.problems)
 	for key := range keys {
 		if _, ok := props[key]; !ok {
-			w.problems = append(w.problems, fmt.Sprintf("%s: in Go (%s.%s), missing from %s", dotted(path, key), typ.Name(), keys[key].Name, schemaFile))
+			w.problems = append(w.problems, fmt.Sprintf("%s: in Go (%s.%s), missing from %s", dottedPath(path, key), typ.Name(), keys[key].Name, schemaFile))
 		}
 	}
 	for key := range props {
 		if _, ok := keys[key]; !ok {
-			w.problems = append(w.problems, fmt.Sprintf("%s: in %s, missing from Go (%s has no field tagged yaml:%q)", dotted(path, key), schemaFile, typ.Name(), key))
+			w.problems = append(w.problems, fmt.Sprintf("%s: in %s, missing from Go (%s has no field tagged yaml:%q)", dottedPath(path, key), schemaFile, typ.Name(), key))
 		}
 	}
 	for key, f := range keys {
@@ -269,14 +269,14 @@ func (w *schemaWalker) object(path string, typ reflect.Type, n node) {
 			continue
 		}
 		if d, _ := p["description"].(string); strings.TrimSpace(d) == "" {
-			w.problems = append(w.problems, fmt.Sprintf("%s: no \"description\" in %s", dotted(path, key), schemaFile))
+			w.problems = append(w.problems, fmt.Sprintf("%s: no \"description\" in %s", dottedPath(path, key), schemaFile))
 		}
-		w.value(dotted(path, key), f.Type, node{n.root, p})
+		w.value(dottedPath(path, key), f.Type, node{n.root, p})
 	}
 	if r, ok := obj.m["required"].([]any); ok {
 		for _, k := range r {
 			if _, ok := keys[fmt.Sprint(k)]; !ok {
-				w.problems = append(w.problems, fmt.Sprintf("%s: required in %s, missing from Go", dotted(path, fmt.Sprint(k)), schemaFile))
+				w.problems = append(w.problems, fmt.Sprintf("%s: required in %s, missing from Go", dottedPath(path, fmt.Sprint(k)), schemaFile))
 			}
 		}
 	}
@@ -338,6 +338,8 @@ func TestSchemaMatchesGoTypes(t *testing.T) {
 		"builds[].variants[].buildmode":   BuildmodeValues,
 		"builds[].variants[].libc":        LibcValues,
 		"builds[].toolchains[].libc":      LibcValues,
+		"builds[].variants[].toolchain":   ToolchainValues,
+		"builds[].toolchains[].toolchain": ToolchainValues,
 		"builds[].archive.format":         ArchiveFormats,
 		"builds[].archive.windows_format": ArchiveFormats,
 	}

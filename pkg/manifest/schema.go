@@ -32,6 +32,14 @@ var ExpectValues = []string{ExpectStatic, ExpectStaticPIE, ExpectDynamic, Expect
 // LibcValues lists the C libraries a cgo variant can ask for.
 var LibcValues = []string{"glibc", "musl"}
 
+// ToolchainValues lists the C toolchain kinds a cgo variant can ask for:
+// auto (the default: Debian's gcc, zig where gcc cannot serve), gcc, zig.
+var ToolchainValues = []string{"auto", "gcc", "zig"}
+
+// MinGlibc is the oldest glibc floor a manifest may ask for (zig's targets
+// start there; see pkg/toolchain).
+const MinGlibc = "2.17"
+
 // LinkmodeValues lists the accepted -linkmode values ("" lets Go decide).
 var LinkmodeValues = []string{"internal", "external"}
 
@@ -127,6 +135,8 @@ type ToolchainRule struct {
 	CgoLDFLAGS       string   `yaml:"cgo_ldflags"`
 	PkgConfigSysroot string   `yaml:"pkg_config_sysroot"`
 	Libc             string   `yaml:"libc"`
+	Toolchain        string   `yaml:"toolchain"`
+	Glibc            string   `yaml:"glibc"`
 	located
 }
 
@@ -175,6 +185,8 @@ type Variant struct {
 	CgoLDFLAGS       string `yaml:"cgo_ldflags"`        // CGO_LDFLAGS
 	PkgConfigSysroot string `yaml:"pkg_config_sysroot"` // PKG_CONFIG_SYSROOT_DIR
 	Libc             string `yaml:"libc"`               // glibc (default on linux) or musl
+	Toolchain        string `yaml:"toolchain"`          // auto (default), gcc or zig
+	Glibc            string `yaml:"glibc"`              // glibc floor through zig ("2.17"); linux only
 	located
 }
 

@@ -15,6 +15,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/portmatrix/portmatrix/pkg/internal/dotted"
 	"github.com/portmatrix/portmatrix/pkg/internal/suggest"
 )
 
@@ -238,8 +239,9 @@ func Validate(m *Manifest) Problems {
 			checkEnv(v.Env, v.located, vp, add)
 			checkTags(v.Tags, v.located, vp, add)
 			checkEnum(v.Libc, LibcValues, v.KeyLoc("libc"), vp+".libc", "libc", add)
+			checkCToolchain(cToolchain{v.located, v.CC, v.Libc, v.Toolchain, v.Glibc}, vp, add)
 			if !v.Cgo {
-				for _, k := range []struct{ key, val string }{{"cc", v.CC}, {"cxx", v.CXX}, {"cgo_cflags", v.CgoCFLAGS}, {"cgo_ldflags", v.CgoLDFLAGS}, {"pkg_config_sysroot", v.PkgConfigSysroot}, {"libc", v.Libc}} {
+				for _, k := range []struct{ key, val string }{{"cc", v.CC}, {"cxx", v.CXX}, {"cgo_cflags", v.CgoCFLAGS}, {"cgo_ldflags", v.CgoLDFLAGS}, {"pkg_config_sysroot", v.PkgConfigSysroot}, {"libc", v.Libc}, {"toolchain", v.Toolchain}, {"glibc", v.Glibc}} {
 					if k.val != "" {
 						add(v.KeyLoc(k.key), vp+"."+k.key, "%s has no effect with cgo off; add `cgo: true` to this variant", k.key)
 					}
@@ -255,6 +257,7 @@ func Validate(m *Manifest) Problems {
 				add(r.Loc(), rp, "rule selects nothing: give targets, variants, or both")
 			}
 			checkEnum(r.Libc, LibcValues, r.KeyLoc("libc"), rp+".libc", "libc", add)
+			checkCToolchain(cToolchain{r.located, r.CC, r.Libc, r.Toolchain, r.Glibc}, rp, add)
 			for k, name := range r.Variants {
 				if !variantKnown(b, name) {
 					add(r.ItemLoc("variants", k), rp+".variants", "no variant %q in this build", name)
@@ -418,6 +421,48 @@ func checkEnum(val string, allowed []string, l Loc, field, what string, add adde
 		msg += fmt.Sprintf(" (did you mean %q?)", c[0])
 	}
 	add(l, field, "%s", msg)
+}
+
+// cToolchain is the part of a variant or toolchain rule that chooses the
+// C toolchain.
+type cToolchain struct {
+	at                         located
+	cc, libc, toolchain, glibc string
+}
+
+var glibcRE = regexp.MustCompile(`^2\.(0|[1-9][0-9]?)$`)
+
+// checkCToolchain checks toolchain and glibc, and that they agree with cc
+// and libc. Whether the zig on the machine serves the floor is the plan's
+// business (it knows the zig).
+func checkCToolchain(c cToolchain, path string, add adder) {
+	checkEnum(c.toolchain, ToolchainValues, c.at.KeyLoc("toolchain"), path+".toolchain", "toolchain", add)
+	ccZig := strings.TrimSpace(c.cc) == "zig"
+	if c.toolchain == "gcc" && ccZig {
+		add(c.at.KeyLoc("cc"), path+".cc", "cc: zig contradicts toolchain: gcc; drop one of them")
+	}
+	if c.toolchain == "zig" && c.cc != "" && !ccZig {
+		add(c.at.KeyLoc("cc"), path+".cc", "cc: %q replaces the compiler that toolchain: zig picks; drop one of them", c.cc)
+	}
+	if c.glibc == "" {
+		return
+	}
+	at, field := c.at.KeyLoc("glibc"), path+".glibc"
+	switch {
+	case !glibcRE.MatchString(c.glibc):
+		add(at, field, "glibc %q: want a version like \"2.17\" (%s or later; quote it so YAML keeps it a string)", c.glibc, MinGlibc)
+	case dotted.Compare(c.glibc, MinGlibc) < 0:
+		add(at, field, "glibc %s: the oldest floor portmatrix builds for is %s (zig's glibc stubs, and the first glibc with arm64)", c.glibc, MinGlibc)
+	}
+	if c.libc == "musl" {
+		add(at, field, "glibc %s with libc: musl: a musl binary has no glibc floor; drop one of them", c.glibc)
+	}
+	if c.cc != "" && !ccZig {
+		add(at, field, "glibc %s with cc: %q: portmatrix sets a glibc floor only through zig; drop cc: (or write cc: zig)", c.glibc, c.cc)
+	}
+	if c.toolchain == "gcc" {
+		add(at, field, "glibc %s with toolchain: gcc: gcc links against the build machine's glibc; use toolchain: zig or auto", c.glibc)
+	}
 }
 
 var versionRE = regexp.MustCompile(`^[0-9]+(\.[0-9]+){0,2}$`)

@@ -30,12 +30,12 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"time"
 
 	"github.com/portmatrix/portmatrix/pkg/internal/atomicfile"
 	"github.com/portmatrix/portmatrix/pkg/internal/filehash"
+	"github.com/portmatrix/portmatrix/pkg/internal/usercache"
 )
 
 // EnvVar names the environment variable that sets the cache directory, or
@@ -65,11 +65,11 @@ func DefaultDir(getenv func(string) string) (string, error) {
 		}
 		return filepath.Abs(v)
 	}
-	base, err := userCacheDir(getenv)
+	base, err := usercache.Dir(getenv)
 	if err != nil {
 		return "", fmt.Errorf("output cache: %w (set %s to a directory, or to off)", err, EnvVar)
 	}
-	return filepath.Join(base, "portmatrix", "outputs"), nil
+	return filepath.Join(base, "outputs"), nil
 }
 
 // FromFlag opens the cache a --cache flag names: a directory, Off, or ""
@@ -88,23 +88,6 @@ func FromFlag(flag string, getenv func(string) string) (*Cache, error) {
 		return Open(""), fmt.Errorf("--cache %s: %w; the output cache is off", flag, err)
 	}
 	return Open(dir), nil
-}
-
-// userCacheDir is os.UserCacheDir, reading the environment through getenv
-// where it is the XDG layout (Linux and the BSDs); elsewhere (macOS,
-// Windows, Plan 9) it is os.UserCacheDir itself.
-func userCacheDir(getenv func(string) string) (string, error) {
-	switch runtime.GOOS {
-	case "darwin", "ios", "windows", "plan9":
-		return os.UserCacheDir()
-	}
-	if d := getenv("XDG_CACHE_HOME"); d != "" && filepath.IsAbs(d) {
-		return d, nil
-	}
-	if h := getenv("HOME"); h != "" {
-		return filepath.Join(h, ".cache"), nil
-	}
-	return "", errors.New("neither $XDG_CACHE_HOME nor $HOME is set")
 }
 
 // Meta is what an entry records next to the binary.

@@ -128,6 +128,11 @@ func probe(ctx context.Context, r ProbeRequest, environ []string) Probe {
 	if r.Static {
 		links = append(links, true)
 	}
+	if r.Toolchain.ZigCache != "" {
+		// zig builds the target's libc into its cache on first use: the
+		// probe does it once, for every job of the run.
+		environ = append(slices.Clip(environ), "ZIG_GLOBAL_CACHE_DIR="+r.Toolchain.ZigCache, "ZIG_LOCAL_CACHE_DIR="+r.Toolchain.ZigCache)
+	}
 	for _, static := range links {
 		p.Command = probeCommand(r.Toolchain, dir, src, static)
 		out, err := run(ctx, dir, p.Command, environ)
@@ -136,6 +141,7 @@ func probe(ctx context.Context, r ProbeRequest, environ []string) Probe {
 			p.Install = hint(r.Toolchain, out, err)
 			return p
 		}
+		markWarm(r.Toolchain, static)
 	}
 	p.OK = true
 	return p
@@ -199,6 +205,9 @@ func hint(t Toolchain, out string, err error) string {
 	if errors.Is(err, exec.ErrNotFound) || errors.Is(err, os.ErrNotExist) {
 		if t.Package != "" {
 			return "apt-get install " + t.Package
+		}
+		if t.Name == "zig" {
+			return ZigInstall
 		}
 		return ""
 	}

@@ -5,6 +5,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/portmatrix/portmatrix/pkg/internal/dotted"
 	"github.com/portmatrix/portmatrix/pkg/target"
 )
 
@@ -21,6 +22,10 @@ type Overrides struct {
 	PkgConfigSysroot string
 	// Libc replaces Need.Libc: glibc | musl.
 	Libc string
+	// Toolchain is the kind asked: KindAuto (or ""), KindGCC or KindZig.
+	Toolchain string
+	// Glibc is the glibc floor asked ("2.17"), for linux gnu targets.
+	Glibc string
 }
 
 // MissingError is Select's answer when no toolchain can serve a need: it
@@ -50,13 +55,42 @@ func (e *MissingError) Error() string {
 	return s
 }
 
+// Toolchain kinds a manifest can ask for (the toolchain key).
+const (
+	// KindAuto picks Debian's compilers first and zig where they cannot
+	// serve: no compiler for the target, or a glibc floor below theirs.
+	KindAuto = "auto"
+	// KindGCC is the host's or Debian's gcc (mingw-w64, musl-gcc) or clang.
+	KindGCC = "gcc"
+	// KindZig is `zig cc`.
+	KindZig = "zig"
+)
+
+// Machine is what Select needs to know of the machine: the host, how to
+// find commands, the zig found on it (nil: none), and the glibc a gcc
+// toolchain links against.
+type Machine struct {
+	Host target.Target
+	// LookPath is exec.LookPath in production.
+	LookPath func(string) (string, error)
+	// Zig is the zig installation, nil when there is none.
+	Zig *Zig
+	// ZigCache is the ZIG_GLOBAL_CACHE_DIR every zig toolchain uses.
+	ZigCache string
+	// GlibcOf is the glibc version ("2.36") a gcc or clang toolchain links
+	// against, "" when unknown; nil is SysrootGlibc.
+	GlibcOf func(Toolchain) string
+	// exists says a directory exists (clang sysroots); nil is dirExists.
+	exists func(string) bool
+}
+
 // Select picks the first installed candidate (lookPath is exec.LookPath in
 // production, a fake in tests), applies overrides, and otherwise returns a
 // *MissingError saying what to install. A clang candidate also needs its
 // sysroot directory to exist. An override CC wins over every candidate but
-// must itself be found by lookPath.
+// must itself be found by lookPath. It knows no zig: Machine.Select does.
 func Select(need Need, host target.Target, ov Overrides, lookPath func(string) (string, error)) (Toolchain, error) {
-	return selectWith(need, host, ov, lookPath, dirExists)
+	return Machine{Host: host, LookPath: lookPath}.Select(need, ov)
 }
 
 func dirExists(p string) bool {
@@ -64,7 +98,18 @@ func dirExists(p string) bool {
 	return err == nil && fi.IsDir()
 }
 
-func selectWith(need Need, host target.Target, ov Overrides, lookPath func(string) (string, error), exists func(string) bool) (Toolchain, error) {
+// Select picks the toolchain of need with the overrides of the manifest:
+//   - toolchain: zig (or cc: zig) is `zig cc` for the target, at the glibc
+//     floor asked (linux gnu targets; DefaultZigGlibc when none is);
+//   - toolchain: gcc is the first installed gcc or clang candidate, and an
+//     error when the floor asked (glibc, or need.MaxGlibc) is below what it
+//     links against;
+//   - auto (the default) is gcc unless gcc cannot serve: no candidate
+//     installed, or a floor asked below gcc's. Then zig, when installed,
+//     with Reason saying why; a *MissingError otherwise.
+//
+// glibc is ignored off linux: a rule over all targets may set it.
+func (m Machine) Select(need Need, ov Overrides) (Toolchain, error) {
 	if ov.Libc != "" {
 		need.Libc = ov.Libc
 	}
@@ -76,12 +121,38 @@ func selectWith(need Need, host target.Target, ov Overrides, lookPath func(strin
 	if need.Libc != "" && need.Target.GOOS != "linux" {
 		return Toolchain{}, fmt.Errorf("%s: libc %q: only linux has a choice of libc", need.Target, need.Libc)
 	}
-	cands := Candidates(need, host)
+	kind, why := ov.Toolchain, "toolchain: "+ov.Toolchain
+	if strings.TrimSpace(ov.CC) == KindZig {
+		kind, why, ov.CC = KindZig, "cc: zig", ""
+	}
+	glibc := ov.Glibc
+	if need.Target.GOOS != "linux" {
+		glibc = ""
+	}
+	if glibc != "" && need.Libc == "musl" {
+		return Toolchain{}, fmt.Errorf("%s: glibc %s with libc: musl: a musl binary has no glibc floor; drop one of them", need.Target, glibc)
+	}
+	if glibc != "" && !ValidGlibc(glibc) {
+		return Toolchain{}, fmt.Errorf("%s: glibc %q: want a version like \"2.17\"", need.Target, glibc)
+	}
+	if kind == KindZig {
+		if ov.CC != "" {
+			return Toolchain{}, fmt.Errorf("%s: toolchain: zig with cc: %q: drop one of them", need.Target, ov.CC)
+		}
+		return m.zig(need, ov, glibc, why)
+	}
+	if m.exists == nil {
+		m.exists = dirExists
+	}
+	cands := Candidates(need, m.Host)
 	installed := func(tc Toolchain) bool {
-		if _, err := lookPath(tc.CC[0]); err != nil {
+		if tc.Name == "zig" {
+			return false // zig is chosen below, with its version and floor
+		}
+		if _, err := m.LookPath(tc.CC[0]); err != nil {
 			return false
 		}
-		return tc.Name != "clang" || exists(tc.Sysroot)
+		return tc.Name != "clang" || m.exists(tc.Sysroot)
 	}
 	var chosen Toolchain
 	found := false
@@ -97,7 +168,7 @@ func selectWith(need Need, host target.Target, ov Overrides, lookPath func(strin
 		if err != nil {
 			return Toolchain{}, fmt.Errorf("%s: %w", need.Target, err)
 		}
-		if _, err := lookPath(argv[0]); err != nil {
+		if _, err := m.LookPath(argv[0]); err != nil {
 			return Toolchain{}, &MissingError{Need: need, Tried: cands,
 				Why: fmt.Sprintf("needs %s (cc: %q), which is not on PATH", argv[0], ov.CC)}
 		}
@@ -105,9 +176,91 @@ func selectWith(need Need, host target.Target, ov Overrides, lookPath func(strin
 			chosen = Toolchain{Libc: defaultLibc(need)}
 		}
 		chosen.Name, chosen.CC, chosen.Package = "override", argv, ""
-	} else if !found {
-		return Toolchain{}, missing(need, host, cands)
+		if glibc != "" {
+			return Toolchain{}, fmt.Errorf("%s: glibc %s with cc: %q: portmatrix sets a glibc floor only through zig; drop cc: (toolchain: zig) or glibc:", need.Target, glibc, ov.CC)
+		}
+		return m.finish(need, chosen, ov)
 	}
+
+	// The floor asked: glibc, else the expectation's max_glibc.
+	asked, askedBy := glibc, "glibc: "+glibc
+	if asked == "" && need.MaxGlibc != "" && need.Target.GOOS == "linux" && need.Libc != "musl" {
+		asked, askedBy = need.MaxGlibc, "expect.max_glibc: "+need.MaxGlibc
+	}
+	if found && asked != "" && chosen.Libc == "glibc" {
+		if floor, have := m.gccFloor(chosen); floor != "" && dotted.Compare(floor, asked) > 0 {
+			msg := fmt.Sprintf("%s links against glibc %s, so its binaries need at least GLIBC_%s", strings.Join(chosen.CC, " "), have, floor)
+			if kind == KindGCC {
+				return Toolchain{}, fmt.Errorf("%s: %s asks for a floor of %s, but %s: use toolchain: zig (or auto) for glibc %s",
+					need.Target, askedBy, asked, msg, asked)
+			}
+			if m.Zig == nil {
+				return Toolchain{}, &MissingError{Need: need, Tried: cands,
+					Why: fmt.Sprintf("needs zig for %s: %s; %s", askedBy, msg, ZigInstall)}
+			}
+			if glibc == "" && dotted.Compare(asked, MinGlibc) < 0 {
+				return Toolchain{}, fmt.Errorf("%s: %s is below glibc %s, the oldest portmatrix builds for", need.Target, askedBy, MinGlibc)
+			}
+			return m.zig(need, ov, asked, askedBy+" is below what "+chosen.CC[0]+" can give (GLIBC_"+floor+")")
+		}
+	}
+	if found {
+		return m.finish(need, chosen, ov)
+	}
+	if kind != KindGCC && m.Zig != nil {
+		if _, err := ZigTargetFor(need.Target, need.Libc, glibc); err == nil {
+			return m.zig(need, ov, glibc, "no Debian compiler for "+need.Target.String()+" is installed")
+		}
+	}
+	e := missing(need, m.Host, cands)
+	if kind != KindGCC && m.Zig == nil {
+		if _, err := ZigTargetFor(need.Target, need.Libc, glibc); err == nil && e.Install == "" {
+			e.Why += " (" + ZigInstall + ")"
+		}
+	}
+	return Toolchain{}, e
+}
+
+// zig is the zig toolchain of need, or why there is none.
+func (m Machine) zig(need Need, ov Overrides, glibc, why string) (Toolchain, error) {
+	if m.Zig == nil {
+		return Toolchain{}, &MissingError{Need: need, Why: "needs zig (" + why + "), which is not on PATH: " + ZigInstall}
+	}
+	tc, err := ZigToolchain(m.Zig, need, glibc, m.ZigCache)
+	if err != nil {
+		return Toolchain{}, fmt.Errorf("%s: %w", need.Target, err)
+	}
+	tc.Reason = why
+	if ov.CXX != "" {
+		argv, err := overrideArgv("cxx", ov.CXX)
+		if err != nil {
+			return Toolchain{}, fmt.Errorf("%s: %w", need.Target, err)
+		}
+		tc.CXX = argv
+	}
+	tc.CgoCFLAGS = ov.CgoCFLAGS
+	tc.CgoLDFLAGS = ov.CgoLDFLAGS
+	tc.PkgConfigSysroot = ov.PkgConfigSysroot
+	return tc, nil
+}
+
+// gccFloor is the least glibc floor a gcc toolchain's binaries have, and
+// the glibc it links against: since glibc 2.34 every program needs
+// __libc_start_main@GLIBC_2.34; before, the floor depends on the symbols the
+// program uses, so it is not known ("").
+func (m Machine) gccFloor(tc Toolchain) (floor, have string) {
+	of := m.GlibcOf
+	if of == nil {
+		of = SysrootGlibc
+	}
+	have = of(tc)
+	if have != "" && dotted.Compare(have, "2.34") >= 0 {
+		return "2.34", have
+	}
+	return "", have
+}
+
+func (m Machine) finish(need Need, chosen Toolchain, ov Overrides) (Toolchain, error) {
 	if ov.CXX != "" {
 		argv, err := overrideArgv("cxx", ov.CXX)
 		if err != nil {

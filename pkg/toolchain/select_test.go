@@ -3,6 +3,7 @@ package toolchain
 import (
 	"errors"
 	"os/exec"
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -19,6 +20,28 @@ func fakePath(cmds ...string) func(string) (string, error) {
 		}
 		return "", &exec.Error{Name: name, Err: exec.ErrNotFound}
 	}
+}
+
+// zig011 is zig 0.11.0 as FindZig reads it, with the libcs of `zig targets`
+// that matter to Go targets.
+var zig011 = &Zig{Path: "/usr/bin/zig", Version: "0.11.0", MaxGlibc: "2.34", Libcs: []string{
+	"aarch64-linux-gnu", "aarch64-linux-musl", "aarch64-windows-gnu", "arm-linux-gnueabi", "arm-linux-gnueabihf",
+	"arm-linux-musleabi", "arm-linux-musleabihf", "x86-linux-gnu", "x86-linux-musl", "x86-windows-gnu",
+	"mips64el-linux-gnuabi64", "mips64el-linux-musl", "mips64-linux-gnuabi64", "mips64-linux-musl",
+	"mipsel-linux-gnueabi", "mipsel-linux-gnueabihf", "mipsel-linux-musl", "mips-linux-gnueabi", "mips-linux-gnueabihf",
+	"mips-linux-musl", "powerpc64le-linux-gnu", "powerpc64le-linux-musl", "riscv64-linux-gnu", "riscv64-linux-musl",
+	"s390x-linux-gnu", "s390x-linux-musl", "x86_64-linux-gnu", "x86_64-linux-musl", "x86_64-windows-gnu",
+}}
+
+// machine is an amd64 Linux host that finds exactly the commands in path
+// and the directories in dirs, with zig011 when path has "zig", and gcc
+// whose glibc is unknown.
+func machine(path, dirs []string) Machine {
+	m := Machine{Host: amd64Host, LookPath: fakePath(path...), exists: fakeDirs(dirs...), GlibcOf: func(Toolchain) string { return "" }}
+	if slices.Contains(path, "zig") {
+		m.Zig = zig011
+	}
+	return m
 }
 
 // fakeDirs is a sysroot check that finds exactly the given directories.
@@ -46,7 +69,7 @@ func TestSelectPicksFirstInstalled(t *testing.T) {
 		{"386 prefers i686-linux-gnu-gcc", "linux/386", "", []string{"gcc", "i686-linux-gnu-gcc"}, nil, "i686-linux-gnu", []string{"i686-linux-gnu-gcc"}},
 		{"386 falls back to gcc -m32", "linux/386", "", []string{"gcc"}, nil, "multilib", []string{"gcc", "-m32"}},
 		{"clang with the Debian sysroot", "linux/arm64", "", []string{"clang"}, []string{"/usr/aarch64-linux-gnu"}, "clang", []string{"clang", "--target=aarch64-linux-gnu"}},
-		{"clang without sysroot is skipped for zig", "linux/arm64", "", []string{"clang", "zig"}, nil, "zig", []string{"zig", "cc", "-target", "aarch64-linux-gnu"}},
+		{"clang without sysroot is skipped for zig", "linux/arm64", "", []string{"clang", "zig"}, nil, "zig", []string{"zig", "cc", "-target", "aarch64-linux-gnu.2.28"}},
 		{"musl-gcc", "linux/amd64", "musl", []string{"gcc", "musl-gcc"}, nil, "musl-gcc", []string{"musl-gcc"}},
 		{"musl on arm64 through zig", "linux/arm64", "musl", []string{"musl-gcc", "zig"}, nil, "zig", []string{"zig", "cc", "-target", "aarch64-linux-musl"}},
 		{"mingw", "windows/amd64", "", []string{"x86_64-w64-mingw32-gcc"}, nil, "mingw-w64-x86_64", []string{"x86_64-w64-mingw32-gcc"}},
@@ -56,7 +79,7 @@ func TestSelectPicksFirstInstalled(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := selectWith(Need{Target: tg(t, tt.target), Libc: tt.libc}, amd64Host, Overrides{}, fakePath(tt.path...), fakeDirs(tt.dirs...))
+			got, err := machine(tt.path, tt.dirs).Select(Need{Target: tg(t, tt.target), Libc: tt.libc}, Overrides{})
 			require.NoError(t, err)
 			assert.Equal(t, tt.wantName, got.Name)
 			assert.Equal(t, tt.wantCC, got.CC)
@@ -113,7 +136,7 @@ func TestSelectMissing(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			need := Need{Target: tg(t, tt.target), Libc: tt.libc}
-			_, err := selectWith(need, amd64Host, Overrides{}, fakePath(tt.path...), fakeDirs(tt.dirs...))
+			_, err := machine(tt.path, tt.dirs).Select(need, Overrides{})
 			var me *MissingError
 			require.ErrorAs(t, err, &me)
 			if tt.wantErr != "" {
@@ -208,7 +231,7 @@ func TestSelectOverrides(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := selectWith(tt.need, amd64Host, tt.ov, fakePath(tt.path...), fakeDirs())
+			got, err := machine(tt.path, nil).Select(tt.need, tt.ov)
 			require.NoError(t, err)
 			assert.Equal(t, tt.want, got)
 			assert.Equal(t, tt.wantEnv, got.Env())
@@ -231,7 +254,7 @@ func TestSelectOverrideErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := selectWith(arm64, amd64Host, tt.ov, fakePath("aarch64-linux-gnu-gcc", "clang"), fakeDirs())
+			_, err := machine([]string{"aarch64-linux-gnu-gcc", "clang"}, []string{}).Select(arm64, tt.ov)
 			require.EqualError(t, err, tt.want)
 			var me *MissingError
 			assert.Equal(t, tt.missing, errors.As(err, &me))

@@ -55,10 +55,23 @@ type Toolchain struct {
 	CgoCFLAGS        string `json:"cgo_cflags,omitempty"`
 	CgoLDFLAGS       string `json:"cgo_ldflags,omitempty"`
 	PkgConfigSysroot string `json:"pkg_config_sysroot,omitempty"`
+	// Target is zig's -target ("x86_64-linux-gnu.2.17"), for zig only.
+	Target string `json:"target,omitempty"`
+	// Zig is the zig version of a zig toolchain ("0.11.0").
+	Zig string `json:"zig,omitempty"`
+	// Glibc is the glibc floor a zig gnu target links against ("2.17").
+	Glibc string `json:"glibc,omitempty"`
+	// ZigCache is ZIG_GLOBAL_CACHE_DIR and ZIG_LOCAL_CACHE_DIR of a zig
+	// toolchain: the libcs zig builds are shared by every job.
+	ZigCache string `json:"zig_cache,omitempty"`
+	// Reason says why this toolchain was chosen when the manifest did not
+	// name it: "expect.max_glibc: 2.17 is below what gcc can give".
+	Reason string `json:"reason,omitempty"`
 }
 
 // Env is what a go build needs for this toolchain, in a fixed order: CC,
-// CXX, CGO_CFLAGS, CGO_LDFLAGS, PKG_CONFIG_SYSROOT_DIR, each only when set.
+// CXX, CGO_CFLAGS, CGO_LDFLAGS, PKG_CONFIG_SYSROOT_DIR, then zig's
+// ZIG_GLOBAL_CACHE_DIR and ZIG_LOCAL_CACHE_DIR, each only when set.
 // Argv is joined with spaces and quoted the way the go command splits CC
 // (cmd/internal/quoted), so "zig cc -target x" survives the trip.
 func (t Toolchain) Env() []string {
@@ -78,6 +91,9 @@ func (t Toolchain) Env() []string {
 	if t.PkgConfigSysroot != "" {
 		env = append(env, "PKG_CONFIG_SYSROOT_DIR="+t.PkgConfigSysroot)
 	}
+	if t.ZigCache != "" {
+		env = append(env, "ZIG_GLOBAL_CACHE_DIR="+t.ZigCache, "ZIG_LOCAL_CACHE_DIR="+t.ZigCache)
+	}
 	return env
 }
 
@@ -87,6 +103,9 @@ type Need struct {
 	Target target.Target
 	// Libc is "" (the platform default: glibc on linux), "glibc" or "musl".
 	Libc string
+	// MaxGlibc is the job's expect.max_glibc: a floor the binary must not
+	// exceed, which Select meets by choosing zig when gcc cannot.
+	MaxGlibc string
 }
 
 // gnuCross is one row of the Linux table: a GNU triple Debian ships a

@@ -1,17 +1,19 @@
-package inspect
+// Package dotted compares dotted versions ("2.17", "GLIBC_2.34", "10.13")
+// the one way portmatrix does: numerically part by part.
+package dotted
 
 import (
 	"cmp"
 	"strings"
 )
 
-// CompareVersions compares dotted versions part by part, numerically where
+// Compare compares dotted versions part by part, numerically where
 // both parts are numbers: "2.3.4" < "2.17" < "2.34". Parts that are not
 // numbers compare in natural order (runs of digits by value, the rest as
 // strings, a number before text), so "GLIBC_2.17" < "GLIBC_2.34" <
 // "GLIBC_PRIVATE". A missing part counts as 0 against a number ("2.17" ==
 // "2.17.0") and as less than text. The result is -1, 0 or +1.
-func CompareVersions(a, b string) int {
+func Compare(a, b string) int {
 	for a != "" || b != "" {
 		var pa, pb string
 		pa, a, _ = strings.Cut(a, ".")
@@ -90,41 +92,4 @@ func isDigits(s string) bool {
 		}
 	}
 	return s != ""
-}
-
-// versionFloor is the highest version with prefix ("GLIBC_") among names,
-// without the prefix; names whose remainder does not start with a digit
-// (GLIBC_PRIVATE, CXXABI_TM_1) are not versions and are ignored.
-func versionFloor(names []string, prefix string) string {
-	best := ""
-	for _, n := range names {
-		v, ok := strings.CutPrefix(n, prefix)
-		if !ok || v == "" || !isDigit(v[0]) {
-			continue
-		}
-		if best == "" || CompareVersions(v, best) > 0 {
-			best = v
-		}
-	}
-	return best
-}
-
-// Floor names the oldest system a binary runs on, where its bytes say: the
-// glibc it needs, or the minimum macOS, iOS or Windows version; "" when
-// nothing sets one (static binaries, other systems). The report and
-// `portmatrix inspect` both show it.
-func Floor(goos, maxGlibc, minOS string) string {
-	switch {
-	case maxGlibc != "":
-		return "glibc " + maxGlibc
-	case minOS == "":
-		return ""
-	case goos == "darwin":
-		return "macOS " + minOS
-	case goos == "ios":
-		return "iOS " + minOS
-	case goos == "windows":
-		return "Windows " + minOS
-	}
-	return ""
 }
