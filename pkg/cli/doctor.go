@@ -4,13 +4,11 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
-	"github.com/portmatrix/portmatrix/pkg/goenv"
 	"github.com/portmatrix/portmatrix/pkg/internal/plural"
 	"github.com/portmatrix/portmatrix/pkg/pipeline"
 	"github.com/portmatrix/portmatrix/pkg/target"
@@ -47,20 +45,28 @@ func runDoctor(ctx context.Context, o *doctorOptions, fileGiven bool, stdio Stdi
 	_, statErr := os.Stat(o.file)
 	withManifest := fileGiven || statErr == nil
 	var diags []toolchain.Diagnosis
-	var err error
+	var zig *toolchain.Zig
+	var cache string
+	var cover *toolchain.Coverage
 	if withManifest {
-		var ld *pipeline.Loaded
-		diags, ld, err = pipeline.Doctor(ctx, o.loadOptions(stdio))
+		d, ld, err := pipeline.Doctor(ctx, o.loadOptions(stdio))
 		if err != nil {
 			return loadErr(ctx, stdio, err)
 		}
 		printNotes(stdio, ld.Notes)
-	} else if diags, err = everyCgoPlatform(ctx, goCommand(o.goBin, stdio)); err != nil {
-		return usageErr("%v", err)
+		diags, zig, cache = d, ld.Zig, ld.ZigCache
+	} else {
+		p, err := pipeline.DoctorPlatforms(ctx, goCommand(o.goBin, stdio), os.Environ(), nil)
+		if err != nil {
+			return usageErr("%v", err)
+		}
+		printNotes(stdio, p.Notes)
+		diags, zig, cache, cover = p.Diagnoses, p.Zig, p.ZigCache, &p.Coverage
 	}
 	if err := writeDoctorTable(stdio, diags); err != nil {
 		return err
 	}
+	writeZigLine(stdio, zig, cache, cover, withManifest && len(diags) == 0)
 	failed := 0
 	for _, d := range diags {
 		if !d.OK() {
@@ -74,25 +80,34 @@ func runDoctor(ctx context.Context, o *doctorOptions, fileGiven bool, stdio Stdi
 	return nil
 }
 
-// everyCgoPlatform diagnoses the toolchain of every platform with cgo
-// support, for doctor without a manifest.
-func everyCgoPlatform(ctx context.Context, goBin string) ([]toolchain.Diagnosis, error) {
-	table, err := target.LoadTable(ctx, goBin)
-	if err != nil {
-		return nil, err
+// writeZigLine says which zig serves cgo (version, path, cache and, without
+// a manifest, the platforms it covers), or how to install one. A manifest
+// without cgo jobs needs no zig: nothing is said.
+func writeZigLine(stdio Stdio, z *toolchain.Zig, cache string, cover *toolchain.Coverage, quiet bool) {
+	if quiet {
+		return
 	}
-	env, err := goenv.Query(ctx, goBin, nil)
-	if err != nil {
-		return nil, err
+	if z == nil {
+		fmt.Fprintf(stdio.Out, "\nzig: not found (glibc floors, musl on every arch, windows/arm64): %s\n", toolchain.ZigInstall)
+		return
 	}
-	var reqs []toolchain.Request
-	for _, p := range table.Platforms() {
-		if p.CgoSupported {
-			reqs = append(reqs, toolchain.Request{Need: toolchain.Need{Target: target.Target{GOOS: p.GOOS, GOARCH: p.GOARCH}}})
+	fmt.Fprintf(stdio.Out, "\nzig %s: %s, cache %s (%s)\n", z.Version, z.Path, cache, toolchain.ZigCacheEnv)
+	if cover == nil {
+		return
+	}
+	names := func(ts []target.Target) string {
+		var s []string
+		for _, t := range ts {
+			s = append(s, t.String())
 		}
+		if len(s) == 0 {
+			return "none"
+		}
+		return strings.Join(s, " ")
 	}
-	host := target.Target{GOOS: env.HostOS(), GOARCH: env.HostArch()}
-	return toolchain.Doctor(ctx, reqs, host, exec.LookPath, goenv.Inherited(os.Environ())), nil
+	fmt.Fprintf(stdio.Out, "  glibc %s to %s: %s\n", toolchain.MinGlibc, z.MaxGlibc, names(cover.Glibc))
+	fmt.Fprintf(stdio.Out, "  musl: %s\n", names(cover.Musl))
+	fmt.Fprintf(stdio.Out, "  mingw-w64: %s\n", names(cover.Mingw))
 }
 
 func writeDoctorTable(stdio Stdio, diags []toolchain.Diagnosis) error {

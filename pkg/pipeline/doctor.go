@@ -6,6 +6,9 @@ import (
 	"os/exec"
 	"sync"
 
+	"github.com/portmatrix/portmatrix/pkg/goenv"
+	"github.com/portmatrix/portmatrix/pkg/note"
+	"github.com/portmatrix/portmatrix/pkg/target"
 	"github.com/portmatrix/portmatrix/pkg/toolchain"
 )
 
@@ -41,5 +44,48 @@ func Doctor(ctx context.Context, opt LoadOptions) ([]toolchain.Diagnosis, *Loade
 			}
 		}
 	}
-	return toolchain.Doctor(ctx, reqs, ld.host(), exec.LookPath, ld.Environ), ld, nil
+	m := toolchain.Machine{Host: ld.host(), LookPath: exec.LookPath, Zig: ld.Zig, ZigCache: ld.ZigCache}
+	return toolchain.Doctor(ctx, reqs, m, ld.Environ), ld, nil
+}
+
+// Platforms is doctor without a manifest: every platform of the go
+// command with cgo support, diagnosed on this machine, and the zig found
+// (with the platforms it covers).
+type Platforms struct {
+	Diagnoses []toolchain.Diagnosis
+	Zig       *toolchain.Zig
+	ZigCache  string
+	Coverage  toolchain.Coverage
+	Notes     []note.Note
+}
+
+// DoctorPlatforms diagnoses the toolchain of every platform with cgo
+// support (environ: portmatrix's environment; find: nil for zig on PATH).
+func DoctorPlatforms(ctx context.Context, goBin string, environ []string, find func(context.Context) (*toolchain.Zig, error)) (*Platforms, error) {
+	inherited := goenv.Inherited(environ)
+	table, err := target.LoadTableIn(ctx, goBin, inherited)
+	if err != nil {
+		return nil, err
+	}
+	env, err := goenv.Query(ctx, goBin, inherited)
+	if err != nil {
+		return nil, err
+	}
+	out := &Platforms{}
+	out.Zig, out.ZigCache, out.Notes = findZig(ctx, find, environ)
+	var reqs []toolchain.Request
+	var cgo []target.Target
+	for _, p := range table.Platforms() {
+		if p.CgoSupported {
+			t := target.Target{GOOS: p.GOOS, GOARCH: p.GOARCH}
+			cgo = append(cgo, t)
+			reqs = append(reqs, toolchain.Request{Need: toolchain.Need{Target: t}})
+		}
+	}
+	if out.Zig != nil {
+		out.Coverage = out.Zig.Covers(cgo)
+	}
+	m := toolchain.Machine{Host: target.Target{GOOS: env.HostOS(), GOARCH: env.HostArch()}, LookPath: exec.LookPath, Zig: out.Zig, ZigCache: out.ZigCache}
+	out.Diagnoses = toolchain.Doctor(ctx, reqs, m, inherited)
+	return out, nil
 }

@@ -2,8 +2,10 @@ package pipeline
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -49,6 +51,9 @@ type LoadOptions struct {
 	// SelectToolchain picks the C toolchain of a cgo job (nil: the real
 	// selection); `portmatrix doctor` records instead.
 	SelectToolchain func(toolchain.Need, toolchain.Overrides) (toolchain.Toolchain, error)
+	// FindZig looks for zig when a build has a cgo variant (nil:
+	// toolchain.FindZig on PATH). Tests pass a fake.
+	FindZig func(context.Context) (*toolchain.Zig, error)
 }
 
 // Loaded is a validated manifest's plan and what it was made from: the
@@ -71,6 +76,10 @@ type Loaded struct {
 	Environ []string
 	// Notes are the plan's warnings and the stamp's.
 	Notes []note.Note
+	// Zig is the zig found for the cgo jobs (nil: none, or no cgo job),
+	// and ZigCache the cache its jobs share.
+	Zig      *toolchain.Zig
+	ZigCache string
 }
 
 // ProblemsError is a manifest that cannot be planned: every problem, each
@@ -158,22 +167,30 @@ func Load(ctx context.Context, opt LoadOptions) (*Loaded, error) {
 	var g errgroup.Group
 	g.Go(func() (err error) { ld.Table, err = target.LoadTableIn(ctx, goBin, asked); return err })
 	g.Go(func() (err error) { ld.GoEnv, err = goenv.Query(ctx, goBin, asked); return err })
+	if hasCgo(m) {
+		g.Go(func() error {
+			ld.Zig, ld.ZigCache, ld.Notes = findZig(ctx, opt.FindZig, raw)
+			return nil
+		})
+	}
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
+	zigNotes := ld.Notes
 	st := opt.Stamp
 	st.Dir = filepath.Dir(abs)
 	stamp, notes, err := release.Stamp(ctx, st)
 	if err != nil {
 		return nil, err
 	}
-	ld.Stamp, ld.Notes = stamp, notes
+	ld.Stamp, ld.Notes = stamp, append(zigNotes, notes...)
 	p, pps := plan.New(m, plan.Options{
 		Table: ld.Table, GoBin: goBin, ManifestDir: filepath.Dir(abs), DistDir: opt.Dist,
 		Stamp: stamp, Targets: opt.Targets, Builds: opt.Builds,
 		Host:            target.Target{GOOS: ld.GoEnv.HostOS(), GOARCH: ld.GoEnv.HostArch()},
 		SelectToolchain: opt.SelectToolchain,
-		Passthrough:     opt.Passthrough, LookupEnv: lookupIn(raw),
+		Zig:             ld.Zig, ZigCache: ld.ZigCache,
+		Passthrough: opt.Passthrough, LookupEnv: lookupIn(raw),
 	})
 	if all := mergeProblems(ps, pps); len(all) > 0 {
 		return nil, &ProblemsError{Problems: all}
@@ -190,6 +207,41 @@ func Load(ctx context.Context, opt LoadOptions) (*Loaded, error) {
 		return nil, err
 	}
 	return ld, nil
+}
+
+// hasCgo says some variant of the manifest builds with cgo: only then is
+// zig looked for (two process starts).
+func hasCgo(m *manifest.Manifest) bool {
+	for _, b := range m.Builds {
+		for _, v := range b.Variants {
+			if v.Cgo {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// findZig finds zig (find, or toolchain.FindZig on PATH) and its cache
+// directory. No zig is no error: the jobs that need it say so. A zig that
+// is there but does not answer is a warning, and is not used.
+func findZig(ctx context.Context, find func(context.Context) (*toolchain.Zig, error), environ []string) (*toolchain.Zig, string, []note.Note) {
+	if find == nil {
+		find = func(ctx context.Context) (*toolchain.Zig, error) { return toolchain.FindZig(ctx, exec.LookPath) }
+	}
+	z, err := find(ctx)
+	if err != nil {
+		if errors.Is(err, exec.ErrNotFound) {
+			return nil, "", nil
+		}
+		return nil, "", []note.Note{note.Warnf("zig is not used: %v", err)}
+	}
+	get := func(k string) string { v, _ := lookup(environ, k); return v }
+	cache, err := toolchain.ZigCacheDir(get)
+	if err != nil {
+		return nil, "", []note.Note{note.Warnf("zig is not used: %v", err)}
+	}
+	return z, cache, nil
 }
 
 // lookupIn is os.LookupEnv over environ.

@@ -64,6 +64,11 @@ type Options struct {
 	// toolchain.Select with Host and exec.LookPath. Tests pass a fake so
 	// that plans do not depend on what the machine has installed.
 	SelectToolchain func(toolchain.Need, toolchain.Overrides) (toolchain.Toolchain, error)
+	// Zig is the zig on the machine (nil: none), for toolchain: zig, glibc
+	// floors and targets Debian has no compiler for.
+	Zig *toolchain.Zig
+	// ZigCache is the shared zig cache every zig job uses.
+	ZigCache string
 }
 
 // Expectation is the policy a job's binary must meet, merged key by key

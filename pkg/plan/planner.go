@@ -14,6 +14,7 @@ import (
 
 	"github.com/portmatrix/portmatrix/pkg/toolchain"
 
+	"github.com/portmatrix/portmatrix/pkg/internal/dotted"
 	"github.com/portmatrix/portmatrix/pkg/internal/plural"
 	"github.com/portmatrix/portmatrix/pkg/internal/quoted"
 	"github.com/portmatrix/portmatrix/pkg/internal/suggest"
@@ -158,6 +159,9 @@ type byReason struct {
 // add files target under msg, a sentence that starts with the target.
 func (b *byReason) add(target, msg string) {
 	reason := strings.TrimPrefix(msg, target+" ")
+	if r, ok := strings.CutPrefix(msg, target+": "); ok {
+		reason = ": " + r
+	}
 	if b.targets == nil {
 		b.targets = map[string][]string{}
 	}
@@ -174,9 +178,13 @@ func (b *byReason) add(target, msg string) {
 func (b byReason) String() string {
 	parts := make([]string, len(b.order))
 	for i, r := range b.order {
-		if ts := b.targets[r]; len(ts) == 1 {
+		colon := strings.HasPrefix(r, ": ") // "target: msg" rather than "target msg"
+		switch ts := b.targets[r]; {
+		case colon:
+			parts[i] = strings.Join(ts, ", ") + r
+		case len(ts) == 1:
 			parts[i] = ts[0] + " " + r
-		} else {
+		default:
 			parts[i] = strings.Join(ts, ", ") + ": " + r
 		}
 	}
@@ -321,6 +329,11 @@ func (p *planner) planBuild(b *manifest.Build, filter []string) {
 	for i := range b.Toolchains {
 		r := &b.Toolchains[i]
 		p.expand(r, "targets", r.Targets, fmt.Sprintf("%s.toolchains[%d].targets", bp, i)) // validity only
+		p.checkGlibc(r.Glibc, r.KeyLoc("glibc"), fmt.Sprintf("%s.toolchains[%d].glibc", bp, i))
+	}
+	for i := range b.Variants {
+		v := &b.Variants[i]
+		p.checkGlibc(v.Glibc, v.KeyLoc("glibc"), bp+".variants["+v.Name+"].glibc")
 	}
 
 	variants := b.Variants
@@ -446,6 +459,7 @@ func (p *planner) selectToolchain(b *manifest.Build, v *manifest.Variant, t targ
 	}
 	ov := toolchain.Overrides{
 		CC: v.CC, CXX: v.CXX, CgoCFLAGS: v.CgoCFLAGS, CgoLDFLAGS: v.CgoLDFLAGS, PkgConfigSysroot: v.PkgConfigSysroot, Libc: v.Libc,
+		Toolchain: v.Toolchain, Glibc: v.Glibc,
 	}
 	for i := range b.Toolchains {
 		r := &b.Toolchains[i]
@@ -461,14 +475,16 @@ func (p *planner) selectToolchain(b *manifest.Build, v *manifest.Variant, t targ
 		ov.CgoLDFLAGS = cmp.Or(r.CgoLDFLAGS, ov.CgoLDFLAGS)
 		ov.PkgConfigSysroot = cmp.Or(r.PkgConfigSysroot, ov.PkgConfigSysroot)
 		ov.Libc = cmp.Or(r.Libc, ov.Libc)
+		ov.Toolchain = cmp.Or(r.Toolchain, ov.Toolchain)
+		ov.Glibc = cmp.Or(r.Glibc, ov.Glibc)
 	}
 	sel := p.opt.SelectToolchain
 	if sel == nil {
-		sel = func(n toolchain.Need, ov toolchain.Overrides) (toolchain.Toolchain, error) {
-			return toolchain.Select(n, p.opt.Host, ov, exec.LookPath)
-		}
+		m := toolchain.Machine{Host: p.opt.Host, LookPath: exec.LookPath, Zig: p.opt.Zig, ZigCache: p.opt.ZigCache}
+		sel = m.Select
 	}
-	tc, err := sel(toolchain.Need{Target: t, Libc: ov.Libc}, ov)
+	need := toolchain.Need{Target: t, Libc: ov.Libc, MaxGlibc: p.expectation(b, v, t).MaxGlibc}
+	tc, err := sel(need, ov)
 	if err != nil {
 		return nil, err
 	}
@@ -526,6 +542,21 @@ func (p *planner) addJob(b *manifest.Build, v *manifest.Variant, t target.Target
 	if v.Linkmode != "" {
 		ldflags = append(ldflags, "-linkmode="+v.Linkmode)
 	}
+	staticC := tc != nil && slices.ContainsFunc(v.Extldflags, func(f string) bool { return f == "-static" || f == "-static-pie" })
+	if tc != nil && tc.Name == "zig" {
+		if staticC && tc.Glibc != "" {
+			p.jobProblem(v.KeyLoc("extldflags"), bp+".variants["+v.Name+"].extldflags", job,
+				"-static with glibc through zig (%s): zig cannot link glibc statically (nor should anyone: glibc's NSS and dlopen need the shared libc); use libc: musl for a static cgo binary", tc.Target)
+			return
+		}
+		if zigKeepsSymbols(t, ldflags) {
+			var err error
+			if extld, err = extldflagsArg(append(slices.Clip(v.Extldflags), "-Wl,--strip-all")); err != nil {
+				p.jobProblem(v.KeyLoc("extldflags"), bp+".variants["+v.Name+"].extldflags", job, "%v", err)
+				return
+			}
+		}
+	}
 	if extld != "" {
 		ldflags = append(ldflags, extld)
 	}
@@ -571,6 +602,11 @@ func (p *planner) addJob(b *manifest.Build, v *manifest.Variant, t target.Target
 	if !ok {
 		return
 	}
+	expect := p.expectation(b, v, t)
+	if tc != nil && tc.Glibc != "" && expect.MaxGlibc == "" {
+		// The floor asked is the floor proved: the verifier reads it.
+		expect.MaxGlibc = tc.Glibc
+	}
 	if len(p.plan.Jobs) >= MaxJobs {
 		if !p.tooMany {
 			p.tooMany = true
@@ -583,12 +619,48 @@ func (p *planner) addJob(b *manifest.Build, v *manifest.Variant, t target.Target
 		Cgo: v.Cgo, Linkmode: v.Linkmode, Buildmode: v.Buildmode,
 		Dir: dir, Argv: argv, Env: env, Output: out,
 		Log:       filepath.Join(p.plan.DistDir, filepath.FromSlash(LogDir), b.ID+"_"+t.Slug()+"_"+v.Name+".log"),
-		Expect:    p.expectation(b, v, t),
+		Expect:    expect,
 		Toolchain: tc,
-		StaticC:   tc != nil && slices.ContainsFunc(v.Extldflags, func(f string) bool { return f == "-static" || f == "-static-pie" }),
+		StaticC:   staticC,
 		Smoke:     smokeSpec(b.Smoke),
 		Archive:   arch,
 	})
+}
+
+// checkGlibc reports, at its key, a glibc floor the zig on this machine
+// cannot give (the manifest already checked the form and the lower bound).
+// Without zig the jobs that need it say so.
+func (p *planner) checkGlibc(glibc string, at manifest.Loc, field string) {
+	z := p.opt.Zig
+	if glibc == "" || z == nil || !toolchain.ValidGlibc(glibc) {
+		return
+	}
+	if dotted.Compare(glibc, z.MaxGlibc) > 0 {
+		p.add(at, field, "glibc %s: zig %s ships glibc %s to %s; ask for %s or lower (a lower floor runs on more systems)", glibc, z.Version, toolchain.MinGlibc, z.MaxGlibc, z.MaxGlibc)
+	}
+}
+
+// zigKeepsSymbols says a zig job's binary would keep its symbol table
+// although -ldflags asks for -s: under external linking the Go linker
+// passes -s to the C linker, which `zig cc` (0.11) accepts and ignores on
+// ELF targets. -Wl,--strip-all does it instead. Windows (PE) is left
+// alone: zig's mingw link writes no COFF symbol table anyway.
+func zigKeepsSymbols(t target.Target, ldflags []string) bool {
+	if t.GOOS != "linux" {
+		return false
+	}
+	for _, l := range ldflags {
+		f, err := quoted.Split(l)
+		if err != nil {
+			continue
+		}
+		for _, a := range f {
+			if a == "-s" || a == "-s=true" || a == "--s" {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func smokeSpec(s *manifest.Smoke) *Smoke {

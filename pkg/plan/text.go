@@ -29,7 +29,15 @@ func (p *Plan) WriteText(w io.Writer, shardOf string, total int) error {
 		}
 	}
 	for _, j := range p.Jobs {
-		if _, err := fmt.Fprintf(w, "\n# %s  expect=%s (%s)\n%s\n", j.ID, j.Expect.Linkage, j.Expect.Source, j.ShellLine()); err != nil {
+		if _, err := fmt.Fprintf(w, "\n# %s  expect=%s (%s)\n", j.ID, j.Expect.Linkage, j.Expect.Source); err != nil {
+			return err
+		}
+		if tc := j.Toolchain; tc != nil && (tc.Zig != "" || tc.Reason != "") {
+			if _, err := fmt.Fprintf(w, "#   C toolchain: %s\n", tc.Describe()); err != nil {
+				return err
+			}
+		}
+		if _, err := fmt.Fprintln(w, j.ShellLine()); err != nil {
 			return err
 		}
 		if j.Archive != nil {

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-
-	"github.com/portmatrix/portmatrix/pkg/target"
 )
 
 // Use is one distinct C toolchain of a set of cgo jobs: the targets that
@@ -157,22 +155,25 @@ func fromProbe(p Probe, u Use) Diagnosis {
 	return d
 }
 
-// Doctor selects the toolchain of every request (exec.LookPath-style
-// lookPath, as Select) and probes those it finds, returning a diagnosis
-// per request in order: what is missing, what is broken, what works.
-func Doctor(ctx context.Context, reqs []Request, host target.Target, lookPath func(string) (string, error), environ []string) []Diagnosis {
+// Doctor selects the toolchain of every request on machine m and probes
+// those it finds, returning a diagnosis per request in order: what is
+// missing, what is broken, what works.
+func Doctor(ctx context.Context, reqs []Request, m Machine, environ []string) []Diagnosis {
 	out := make([]Diagnosis, len(reqs))
 	var uses []Use
 	var at []int
 	for i, r := range reqs {
 		t := r.Need.Target.String()
-		tc, err := Select(r.Need, host, r.Overrides, lookPath)
+		tc, err := m.Select(r.Need, r.Overrides)
 		if err != nil {
 			d := Diagnosis{Targets: []string{t}, Libc: r.Need.Libc, Status: StatusUnavailable,
 				Reason: strings.TrimPrefix(err.Error(), t+" ")}
 			var me *MissingError
 			if errors.As(err, &me) && me.Install != "" {
 				d.Status, d.Fix = StatusMissing, me.Install
+			}
+			if strings.HasPrefix(d.Reason, ": ") {
+				d.Reason = d.Reason[2:]
 			}
 			out[i] = d
 			continue

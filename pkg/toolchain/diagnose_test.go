@@ -29,7 +29,7 @@ func TestDoctorSharedToolchain(t *testing.T) {
 		}
 		return none(name)
 	}
-	ds := Doctor(context.Background(), reqs, tg(t, "linux/amd64"), look, nil)
+	ds := Doctor(context.Background(), reqs, Machine{Host: tg(t, "linux/amd64"), LookPath: look}, nil)
 	require.Len(t, ds, 4)
 	for i, want := range []string{"ok", "ok (dynamic and -static)"} {
 		assert.Equal(t, want, ds[i].Summary(), ds[i].Targets)

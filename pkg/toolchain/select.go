@@ -188,27 +188,47 @@ func (m Machine) Select(need Need, ov Overrides) (Toolchain, error) {
 		asked, askedBy = need.MaxGlibc, "expect.max_glibc: "+need.MaxGlibc
 	}
 	if found && asked != "" && chosen.Libc == "glibc" {
-		if floor, have := m.gccFloor(chosen); floor != "" && dotted.Compare(floor, asked) > 0 {
-			msg := fmt.Sprintf("%s links against glibc %s, so its binaries need at least GLIBC_%s", strings.Join(chosen.CC, " "), have, floor)
+		floor, have := m.gccFloor(chosen)
+		var msg string
+		switch {
+		case glibc != "" && have == "":
+			// An explicit floor is zig's unless gcc's glibc is known to be
+			// no newer.
+			msg = fmt.Sprintf("the glibc %s links against is unknown", strings.Join(chosen.CC, " "))
+		case glibc != "" && dotted.Compare(have, glibc) > 0:
+			msg = fmt.Sprintf("%s links against glibc %s", strings.Join(chosen.CC, " "), have)
+		case glibc == "" && floor != "" && dotted.Compare(floor, asked) > 0:
+			// Policy alone moves to zig only when gcc's floor is certain.
+			msg = fmt.Sprintf("%s links against glibc %s, so its binaries need at least GLIBC_%s", strings.Join(chosen.CC, " "), have, floor)
+		}
+		if msg != "" {
 			if kind == KindGCC {
 				return Toolchain{}, fmt.Errorf("%s: %s asks for a floor of %s, but %s: use toolchain: zig (or auto) for glibc %s",
 					need.Target, askedBy, asked, msg, asked)
 			}
 			if m.Zig == nil {
+				gives := "glibc " + have
+				if have == "" {
+					gives = "a glibc of unknown version"
+				}
 				return Toolchain{}, &MissingError{Need: need, Tried: cands,
-					Why: fmt.Sprintf("needs zig for %s: %s; %s", askedBy, msg, ZigInstall)}
+					Why: fmt.Sprintf("needs zig for %s, since the installed gcc links against %s; %s", askedBy, gives, ZigInstall)}
 			}
 			if glibc == "" && dotted.Compare(asked, MinGlibc) < 0 {
 				return Toolchain{}, fmt.Errorf("%s: %s is below glibc %s, the oldest portmatrix builds for", need.Target, askedBy, MinGlibc)
 			}
-			return m.zig(need, ov, asked, askedBy+" is below what "+chosen.CC[0]+" can give (GLIBC_"+floor+")")
+			why := askedBy
+			if glibc == "" {
+				why += " is below what " + chosen.CC[0] + " can give (GLIBC_" + floor + ")"
+			}
+			return m.zig(need, ov, asked, why)
 		}
 	}
 	if found {
 		return m.finish(need, chosen, ov)
 	}
 	if kind != KindGCC && m.Zig != nil {
-		if _, err := ZigTargetFor(need.Target, need.Libc, glibc); err == nil {
+		if _, err := ZigToolchain(m.Zig, need, glibc, m.ZigCache); err == nil {
 			return m.zig(need, ov, glibc, "no Debian compiler for "+need.Target.String()+" is installed")
 		}
 	}
@@ -329,9 +349,7 @@ func missing(need Need, host target.Target, cands []Toolchain) *MissingError {
 	noCgo := "; CGO_ENABLED=0 builds need no C toolchain"
 	switch {
 	case t.GOOS == "darwin" || t.GOOS == "ios":
-		e.Why = "needs an Apple SDK for cgo, which no Debian package provides: use osxcross (cc: o64-clang) " +
-			"or zig cc with a macOS SDK (cc: \"zig cc -target aarch64-macos --sysroot=<MacOSX.sdk>\") " +
-			"and set cc: for this target in the manifest" + noCgo
+		e.Why = "needs an Apple SDK for cgo, which no Debian package provides: " + darwinZigHint + noCgo
 	case t.GOOS == "android":
 		e.Why = "needs the Android NDK for cgo, which Debian does not package: download it, set ANDROID_NDK_HOME " +
 			"and set cc: $ANDROID_NDK_HOME/toolchains/llvm/prebuilt/linux-x86_64/bin/" + ndkTriple(t.GOARCH) +

@@ -97,6 +97,20 @@ func (t Toolchain) Env() []string {
 	return env
 }
 
+// Describe is the toolchain in a few words for plans and reports:
+// "zig 0.11.0 x86_64-linux-gnu.2.17 (glibc 2.17)" or "aarch64-linux-gnu",
+// with why it was chosen when the manifest did not name it.
+func (t Toolchain) Describe() string {
+	s := t.Name
+	if t.Zig != "" {
+		s = "zig " + t.Zig + " " + t.Target
+	}
+	if t.Reason != "" {
+		s += " (" + t.Reason + ")"
+	}
+	return s
+}
+
 // Need says what a job asks of a C toolchain: the target, and which libc
 // when the platform has a choice (Linux: glibc or musl).
 type Need struct {

@@ -234,7 +234,7 @@ func ZigTargetFor(t target.Target, libc, glibc string) (ZigTarget, error) {
 		tr := arch + "-windows-gnu"
 		return ZigTarget{Triple: tr, Libc: tr}, nil
 	case "darwin", "ios":
-		return ZigTarget{}, errors.New(darwinZigHint)
+		return ZigTarget{}, errors.New(darwinZigHint + ", or build it with cgo off")
 	default:
 		return ZigTarget{}, fmt.Errorf("zig ships no C library for %s (it has glibc and musl for linux, mingw-w64 for windows); "+
 			"give cc: a compiler with a %s sysroot, or build this target with cgo off", t.GOOS, t.GOOS)
@@ -290,7 +290,7 @@ func ZigTargetFor(t target.Target, libc, glibc string) (ZigTarget, error) {
 // darwinZigHint is why zig does not serve darwin and ios, and what would.
 const darwinZigHint = "zig ships no macOS SDK (frameworks such as CoreFoundation, which the Go runtime links with cgo); " +
 	"with an SDK copied from a Mac, set cc: \"zig cc -target aarch64-macos --sysroot=<MacOSX.sdk> -F<MacOSX.sdk>/System/Library/Frameworks\" " +
-	"for this target (untested by portmatrix), or use osxcross (cc: o64-clang), or build it with cgo off"
+	"for this target (untested by portmatrix), or use osxcross (cc: o64-clang)"
 
 // Serves says whether this zig ships the libc of zt.
 func (z *Zig) Serves(zt ZigTarget) bool { return slices.Contains(z.Libcs, zt.Libc) }
@@ -358,4 +358,33 @@ func markWarm(tc Toolchain, static bool) {
 	if os.MkdirAll(filepath.Dir(m), 0o755) == nil {
 		_ = os.WriteFile(m, nil, 0o644)
 	}
+}
+
+// Coverage is what a zig serves of a set of Go targets, per libc: the
+// targets with glibc (at any floor zig ships), with musl, and with
+// mingw-w64.
+type Coverage struct {
+	Glibc, Musl, Mingw []target.Target
+}
+
+// Covers sorts the cgo-capable targets ts by the libcs this zig can link
+// for them (ZigTargetFor and Serves; the zig 0.11.0 glibc targets that do
+// not link are left out).
+func (z *Zig) Covers(ts []target.Target) Coverage {
+	var c Coverage
+	for _, t := range ts {
+		if zt, err := ZigTargetFor(t, "", ""); err == nil && z.Serves(zt) {
+			if t.GOOS == "windows" {
+				c.Mingw = append(c.Mingw, t)
+			} else {
+				c.Glibc = append(c.Glibc, t)
+			}
+		}
+		if t.GOOS == "linux" {
+			if zt, err := ZigTargetFor(t, "musl", ""); err == nil && z.Serves(zt) {
+				c.Musl = append(c.Musl, t)
+			}
+		}
+	}
+	return c
 }
