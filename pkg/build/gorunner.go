@@ -36,7 +36,26 @@ func (e *BuildError) Error() string {
 	if line := lastUseful(e.Tail); line != "" {
 		msg += ": " + line
 	}
+	if h := floorHint(e.Job, e.Tail); h != "" {
+		msg += "; " + h
+	}
 	return msg
+}
+
+// floorHint explains a link that failed on a symbol the glibc floor of a
+// zig job does not have: zig links against the stubs of exactly that
+// glibc, so a C function added later ("getrandom", 2.25) is undefined.
+func floorHint(j plan.Job, tail []string) string {
+	tc := j.Toolchain
+	if tc == nil || tc.Glibc == "" {
+		return ""
+	}
+	for _, l := range tail {
+		if _, sym, ok := strings.Cut(l, "undefined symbol: "); ok {
+			return fmt.Sprintf("%s is not in glibc %s, the floor this job asks of zig: raise glibc: to a version that has it, or do without it", strings.TrimSpace(sym), tc.Glibc)
+		}
+	}
+	return ""
 }
 
 // Unwrap gives the underlying exec error.

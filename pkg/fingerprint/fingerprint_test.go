@@ -97,6 +97,13 @@ func TestKeyStays(t *testing.T) {
 		{name: "GOMAXPROCS changed", setup: func(f *fixture) { f.job.Env = append(f.job.Env, "GOMAXPROCS=2") }, change: func(f *fixture) {
 			f.job.Env[len(f.job.Env)-1] = "GOMAXPROCS=8"
 		}},
+		// A zig job's env names the shared zig cache; another machine's
+		// cache directory builds the same bytes.
+		{name: "zig cache moved", setup: func(f *fixture) {
+			f.job.Env = append(f.job.Env, "ZIG_GLOBAL_CACHE_DIR=/a", "ZIG_LOCAL_CACHE_DIR=/a")
+		}, change: func(f *fixture) {
+			f.job.Env = append(f.job.Env[:len(f.job.Env)-2], "ZIG_GLOBAL_CACHE_DIR=/b", "ZIG_LOCAL_CACHE_DIR=/b")
+		}},
 		{name: "output written to dist", change: func(f *fixture) {
 			f.write("mod/dist/app_linux_amd64/app", "\x7fELF...")
 			f.write("mod/dist/.portmatrix/state.json", "{}")

@@ -108,13 +108,17 @@ func envMap(environ []string) map[string]string {
 	return m
 }
 
-// ignoredGoVars are GO* variables that tune the go process itself or its
-// downloads and caches but cannot change what it writes (go.sum pins every
-// module's content), so a CI job with a fresh GOTMPDIR still skips.
+// ignoredGoVars are variables that tune the go process itself (or zig)
+// or its downloads and caches but cannot change what it writes (go.sum
+// pins every module's content), so a CI job with a fresh GOTMPDIR still
+// skips.
 var ignoredGoVars = []string{
 	"GOCACHE", "GOCACHEPROG", "GOTMPDIR", "GOCOVERDIR", "GOTELEMETRY", "GOTELEMETRYDIR",
 	"GOMAXPROCS", "GOTRACEBACK", "GOGC", "GOMEMLIMIT", "GOPROXY", "GONOPROXY",
 	"GOSUMDB", "GONOSUMDB", "GOPRIVATE", "GOINSECURE", "GOAUTH", "GOVCS",
+	// zig's caches (a zig job's own env sets them): zig keys what it
+	// builds there by content, so another cache directory builds the same.
+	"ZIG_GLOBAL_CACHE_DIR", "ZIG_LOCAL_CACHE_DIR",
 }
 
 // cVars are read by C compilers and linkers (gcc, clang, ld, Apple's tools):
@@ -135,9 +139,9 @@ var cVars = []string{
 // PATH change (a new tool, a virtualenv) does not force a rebuild.
 func keepVar(k string) bool {
 	switch {
-	case strings.HasPrefix(k, "GO"):
-		return !slices.Contains(ignoredGoVars, k)
-	case strings.HasPrefix(k, "CGO_"), strings.HasPrefix(k, "PKG_CONFIG"), strings.HasPrefix(k, "ZIG_"):
+	case slices.Contains(ignoredGoVars, k):
+		return false
+	case strings.HasPrefix(k, "GO"), strings.HasPrefix(k, "CGO_"), strings.HasPrefix(k, "PKG_CONFIG"), strings.HasPrefix(k, "ZIG_"):
 		return true
 	}
 	return slices.Contains(cVars, k)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -40,11 +41,26 @@ func (r *run) preflight(ctx context.Context, toBuild []plan.Job) error {
 	if len(uses) == 0 {
 		return nil
 	}
+	var cold []string
+	cache := ""
+	for _, u := range uses {
+		if toolchain.ZigCold(u.Toolchain, false) || (u.Static && toolchain.ZigCold(u.Toolchain, true)) {
+			cold, cache = append(cold, u.Toolchain.Target), u.Toolchain.ZigCache
+		}
+	}
+	start := time.Now()
+	if len(cold) > 0 {
+		r.notify(note.Infof("zig: building the C library for %s into %s, once per machine (the first time takes minutes per target; later runs reuse it)",
+			strings.Join(cold, ", "), cache))
+	}
 	var broken []toolchain.Diagnosis
 	for _, d := range r.opt.Preflight(ctx, uses) {
 		if !d.OK() {
 			broken = append(broken, d)
 		}
+	}
+	if len(cold) > 0 {
+		r.notify(note.Infof("zig: C libraries ready after %s", time.Since(start).Round(100*time.Millisecond)))
 	}
 	if len(broken) > 0 {
 		return &PreflightError{Broken: broken}

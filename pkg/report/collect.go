@@ -73,6 +73,9 @@ func collectOne(st Stages, i int, res build.Result) Job {
 		GOMAXPROCS: j.Threads(), Needed: []string{}, Violations: []string{}, ThirdParty: []string{},
 		Argv: j.Argv, Env: j.Env,
 	}
+	if tc := j.Toolchain; tc != nil {
+		row.CToolchain = &CToolchain{Name: tc.Name, CC: tc.CC, Zig: tc.Zig, Target: tc.Target, Glibc: tc.Glibc, Reason: tc.Reason}
+	}
 	row.Status = statusOf(res.Status)
 	if res.Err != nil {
 		row.Error = res.Err.Error()

@@ -155,6 +155,19 @@ func newHTMLJob(i int, j Job) htmlJob {
 	floor := ""
 	if j.MaxGlibc != "" {
 		floor = "glibc " + j.MaxGlibc
+		if a := askedGlibc(j); a != "" {
+			floor += " (asked " + a + ")"
+		}
+	}
+	ctc := ""
+	if c := j.CToolchain; c != nil {
+		ctc = strings.Join(c.CC, " ")
+		if c.Zig != "" {
+			ctc += " (zig " + c.Zig + ")"
+		}
+		if c.Reason != "" {
+			ctc += "; chosen because " + c.Reason
+		}
 	}
 	minOS := ""
 	if j.MinOS != "" {
@@ -184,6 +197,7 @@ func newHTMLJob(i int, j Job) htmlJob {
 		htmlField{Name: "status", Text: string(j.Status)},
 		htmlField{Name: "expect", Text: j.Expect},
 		htmlField{Name: "cgo", Text: cgoMode(j)},
+		htmlField{Name: "C toolchain", Text: ctc, Code: true},
 		htmlField{Name: "format", Text: j.Format},
 		htmlField{Name: "linkage", Text: linkage},
 		htmlField{Name: "interpreter", Text: j.Interpreter, Code: true},

@@ -121,6 +121,22 @@ type Summary struct {
 // Job is the result of building one build × target × variant and checking the
 // binary against its expectation; it carries everything needed to explain a
 // failure without rerunning the build.
+// CToolchain is the C toolchain of a cgo job in a report: which compiler,
+// and for zig its version, target and the glibc floor asked (proved by
+// MaxGlibc, from the bytes).
+type CToolchain struct {
+	Name string   `json:"name"` // native, aarch64-linux-gnu, mingw-w64-x86_64, musl-gcc, zig, clang, override
+	CC   []string `json:"cc"`
+	Zig  string   `json:"zig,omitempty"` // zig version
+	// Target is zig's -target ("x86_64-linux-gnu.2.17").
+	Target string `json:"target,omitempty"`
+	// Glibc is the floor asked of zig: the binary must need no GLIBC_
+	// version above it.
+	Glibc string `json:"glibc,omitempty"`
+	// Reason says why it was chosen when the manifest did not name it.
+	Reason string `json:"reason,omitempty"`
+}
+
 type Job struct {
 	ID          string   `json:"id"` // "<build>/<target>/<variant>", unique
 	Build       string   `json:"build"`
@@ -148,6 +164,10 @@ type Job struct {
 	Error      string   `json:"error,omitempty"`
 	LogTail    []string `json:"log_tail,omitempty"` // last lines of the compiler output of a failed build
 	LogFile    string   `json:"log_file,omitempty"`
+
+	// CToolchain is the C toolchain of a cgo job, as the plan chose it;
+	// nil for pure-Go jobs.
+	CToolchain *CToolchain `json:"c_toolchain,omitempty"`
 
 	// Package is the Go package a `portmatrix check` row is about: the
 	// import path of a binary's main package, or the pattern of the

@@ -340,12 +340,24 @@ func librariesCell(needed, thirdParty []string) string {
 }
 
 // floorCell is the oldest system the binary runs on, where its bytes say:
-// the glibc version it needs, or the minimum macOS / Windows version.
+// the glibc version it needs, or the minimum macOS / Windows version; with
+// the floor asked of zig beside it ("glibc 2.3.2 (asked 2.17)").
 func floorCell(j Job) string {
 	if f := inspect.Floor(j.GOOS, j.MaxGlibc, j.MinOS); f != "" && built(j.Status) {
+		if a := askedGlibc(j); a != "" {
+			f += " (asked " + a + ")"
+		}
 		return f
 	}
 	return "-"
+}
+
+// askedGlibc is the glibc floor the job asked of zig, "" when none.
+func askedGlibc(j Job) string {
+	if j.CToolchain == nil {
+		return ""
+	}
+	return j.CToolchain.Glibc
 }
 
 // humanSize formats a byte count with binary units, e.g. "2.1 MiB".

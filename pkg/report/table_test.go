@@ -373,3 +373,10 @@ func TestRestoredJobs(t *testing.T) {
 	require.NoError(t, WriteTable(&b, r, TableOptions{}))
 	assert.Contains(t, b.String(), "2 jobs: 2 ok (1 restored from the output cache)")
 }
+
+func TestFloorCellShowsTheFloorAsked(t *testing.T) {
+	j := Job{GOOS: "linux", Status: StatusOK, MaxGlibc: "2.3.2", CToolchain: &CToolchain{Name: "zig", Glibc: "2.17"}}
+	assert.Equal(t, "glibc 2.3.2 (asked 2.17)", floorCell(j))
+	j.CToolchain = &CToolchain{Name: "native"}
+	assert.Equal(t, "glibc 2.3.2", floorCell(j))
+}
