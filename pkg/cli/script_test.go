@@ -20,6 +20,7 @@ import (
 	"github.com/portmatrix/portmatrix/pkg/internal/reportschema"
 	"github.com/portmatrix/portmatrix/pkg/outcache"
 	"github.com/portmatrix/portmatrix/pkg/signals"
+	"github.com/portmatrix/portmatrix/pkg/toolchain"
 )
 
 func TestMain(m *testing.M) {
@@ -69,6 +70,10 @@ func TestScripts(t *testing.T) {
 		}
 		goEnv[k] = strings.TrimSpace(string(out))
 	}
+	zigCache, err := toolchain.ZigCacheDir(os.Getenv)
+	if err != nil {
+		t.Fatal(err)
+	}
 	testscript.Run(t, testscript.Params{
 		Dir:                 "testdata/script",
 		RequireExplicitExec: true,
@@ -81,6 +86,9 @@ func TestScripts(t *testing.T) {
 			env.Setenv("GOTOOLCHAIN", "local")
 			env.Setenv("NO_COLOR", "")
 			env.Setenv(outcache.EnvVar, filepath.Join(env.WorkDir, ".portmatrix-cache"))
+			// zig builds each C library once per machine, for minutes:
+			// scripts share the user's zig cache (HOME is /no-home here).
+			env.Setenv(toolchain.ZigCacheEnv, zigCache)
 			// PMBIN is the directory holding the portmatrix command, so a
 			// script can run it with a PATH that lacks the C compilers.
 			for _, dir := range filepath.SplitList(env.Getenv("PATH")) {

@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/portmatrix/portmatrix/pkg/inspect"
 	"github.com/portmatrix/portmatrix/pkg/internal/reportschema"
 	"github.com/portmatrix/portmatrix/pkg/internal/snapshot"
 	"github.com/portmatrix/portmatrix/pkg/report"
@@ -28,7 +29,7 @@ func TestSeedExample(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the example with the real toolchain")
 	}
-	for _, tool := range []string{"gcc", "aarch64-linux-gnu-gcc", "x86_64-w64-mingw32-gcc", "musl-gcc", "qemu-aarch64"} {
+	for _, tool := range []string{"gcc", "aarch64-linux-gnu-gcc", "x86_64-w64-mingw32-gcc", "musl-gcc", "qemu-aarch64", "qemu-riscv64", "zig"} {
 		if _, err := exec.LookPath(tool); err != nil {
 			if os.Getenv("CI") == "true" {
 				t.Fatalf("%s is not installed and CI=true: run scripts/install-toolchains.sh", tool)
@@ -70,6 +71,14 @@ func TestSeedExample(t *testing.T) {
 		"hello-cross/openbsd/amd64/nocgo":              "dynamic",
 		"hello-cross/plan9/amd64/nocgo":                "static",
 		"hello-cross/js/wasm/nocgo":                    "static",
+		// A chosen glibc floor, through zig.
+		"fileserver-glibc217/linux/amd64/glibc217":    "dynamic",
+		"fileserver-glibc217/linux/arm64/glibc217":    "dynamic",
+		"whoami-glibc217/linux/amd64/glibc217":        "dynamic",
+		"whoami-glibc217/linux/arm64/glibc217":        "dynamic",
+		"whoami-musl-cross/linux/arm64/musl-static":   "static",
+		"whoami-musl-cross/linux/riscv64/musl-static": "static",
+		"cgohello-windows-arm64/windows/arm64/cgo":    "dynamic",
 	}
 	got := map[string]report.Job{}
 	for _, j := range rep.Jobs {
@@ -96,6 +105,26 @@ func TestSeedExample(t *testing.T) {
 	assert.True(t, got["cgocpp-windows/windows/amd64/cgo-extldflags-static"].SystemLibsOnly)
 	assert.Equal(t, "2.34", got["fileserver/linux/amd64/cgo"].MaxGlibc)
 
+	// A chosen glibc floor: asked 2.17, proved from the bytes (readelf -V
+	// agrees: TestZigFloorsAgreeWithReadelf), and zig chose for the
+	// targets Debian cannot serve.
+	for _, id := range []string{"fileserver-glibc217/linux/amd64/glibc217", "fileserver-glibc217/linux/arm64/glibc217",
+		"whoami-glibc217/linux/amd64/glibc217", "whoami-glibc217/linux/arm64/glibc217"} {
+		j := got[id]
+		require.NotNil(t, j.CToolchain, id)
+		assert.Equal(t, "zig", j.CToolchain.Name, id)
+		assert.Equal(t, "2.17", j.CToolchain.Glibc, id)
+		assert.NotEmpty(t, j.MaxGlibc, id)
+		assert.LessOrEqual(t, inspect.CompareVersions(j.MaxGlibc, "2.17"), 0, "%s needs glibc %s", id, j.MaxGlibc)
+		assert.Contains(t, j.Needed, "libc.so.6", id) // before 2.34 libpthread and libresolv were apart
+		assert.True(t, j.SystemLibsOnly, id)
+	}
+	for _, id := range []string{"whoami-musl-cross/linux/arm64/musl-static", "whoami-musl-cross/linux/riscv64/musl-static", "cgohello-windows-arm64/windows/arm64/cgo"} {
+		require.NotNil(t, got[id].CToolchain, id)
+		assert.Equal(t, "zig", got[id].CToolchain.Name, id)
+	}
+	assert.Equal(t, "aarch64", got["cgohello-windows-arm64/windows/arm64/cgo"].CToolchain.Target[:7])
+
 	// Smoke runs: static cross binaries start under qemu with no sysroot,
 	// dynamic ones with the cross sysroot.
 	for id, how := range map[string]string{
@@ -104,6 +133,10 @@ func TestSeedExample(t *testing.T) {
 		"cgohello-cross/linux/arm64/cgo":                   "qemu-aarch64 -L /usr/aarch64-linux-gnu",
 		"cgohello-musl/linux/amd64/musl-static":            "native",
 		"hello/linux/amd64/static-pie":                     "native",
+		"whoami-glibc217/linux/amd64/glibc217":             "native",
+		"whoami-glibc217/linux/arm64/glibc217":             "qemu-aarch64 -L /usr/aarch64-linux-gnu",
+		"whoami-musl-cross/linux/arm64/musl-static":        "qemu-aarch64",
+		"whoami-musl-cross/linux/riscv64/musl-static":      "qemu-riscv64",
 	} {
 		r := got[id].Runs
 		if assert.NotNil(t, r, "%s was not smoke-run", id) {

@@ -90,6 +90,7 @@ type Options struct {
 	Now       func() time.Time                                             // time.Now
 	Keyer     func(ctx context.Context) (incremental.Keyer, error)         // a fingerprint.Global
 	Preflight func(context.Context, []toolchain.Use) []toolchain.Diagnosis // toolchain.Diagnose
+	WarmZig   func(context.Context, toolchain.Use) error                   // toolchain.WarmZig with the run's go command
 	Smoker    Smoker                                                       // a smoke.Runner for the host
 	Repro     func() (Rechecker, error)                                    // a repro.Session
 }
@@ -213,6 +214,12 @@ func defaults(opt Options, ld *Loaded) Options {
 		environ := opt.Environ
 		opt.Preflight = func(ctx context.Context, uses []toolchain.Use) []toolchain.Diagnosis {
 			return toolchain.Diagnose(ctx, uses, environ)
+		}
+	}
+	if opt.WarmZig == nil {
+		environ := opt.Environ
+		opt.WarmZig = func(ctx context.Context, u toolchain.Use) error {
+			return toolchain.WarmZig(ctx, ld.GoBin, u, environ)
 		}
 	}
 	if opt.Smoker == nil {

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"time"
 
@@ -41,31 +40,48 @@ func (r *run) preflight(ctx context.Context, toBuild []plan.Job) error {
 	if len(uses) == 0 {
 		return nil
 	}
-	var cold []string
-	cache := ""
-	for _, u := range uses {
-		if toolchain.ZigCold(u.Toolchain, false) || (u.Static && toolchain.ZigCold(u.Toolchain, true)) {
-			cold, cache = append(cold, u.Toolchain.Target), u.Toolchain.ZigCache
-		}
-	}
-	start := time.Now()
-	if len(cold) > 0 {
-		r.notify(note.Infof("zig: building the C library for %s into %s, once per machine (the first time takes minutes per target; later runs reuse it)",
-			strings.Join(cold, ", "), cache))
-	}
 	var broken []toolchain.Diagnosis
 	for _, d := range r.opt.Preflight(ctx, uses) {
 		if !d.OK() {
 			broken = append(broken, d)
 		}
 	}
-	if len(cold) > 0 {
-		r.notify(note.Infof("zig: C libraries ready after %s", time.Since(start).Round(100*time.Millisecond)))
-	}
 	if len(broken) > 0 {
 		return &PreflightError{Broken: broken}
 	}
+	r.warmZig(ctx, uses)
 	return nil
+}
+
+// warmZig has zig build, once per machine, the C runtimes of the zig
+// toolchains whose cache is cold, one target after the other and visibly:
+// minutes each the first time, which would otherwise be spent inside the
+// first job of each target, with nothing said. A warm-up that fails is a
+// warning: the jobs then fail with the full story, or build anyway.
+func (r *run) warmZig(ctx context.Context, uses []toolchain.Use) {
+	var cold []toolchain.Use
+	for _, u := range uses {
+		if toolchain.ZigCold(u.Toolchain, false) || (u.Static && toolchain.ZigCold(u.Toolchain, true)) {
+			cold = append(cold, u)
+		}
+	}
+	for i, u := range cold {
+		if ctx.Err() != nil {
+			return
+		}
+		what := u.Toolchain.Target
+		if u.Static {
+			what += ", dynamic and -static"
+		}
+		r.notify(note.Infof("zig [%d/%d]: building the C runtime for %s into %s (first use on this machine: minutes; later runs reuse it)",
+			i+1, len(cold), what, u.Toolchain.ZigCache))
+		start := time.Now()
+		if err := r.opt.WarmZig(ctx, u); err != nil {
+			r.notify(note.Warnf("%v", err))
+			continue
+		}
+		r.notify(note.Infof("zig [%d/%d]: %s ready after %s", i+1, len(cold), u.Toolchain.Target, time.Since(start).Round(100*time.Millisecond)))
+	}
 }
 
 // pool builds the jobs, each binary inspected and verified as soon as it

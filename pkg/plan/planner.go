@@ -2,6 +2,7 @@ package plan
 
 import (
 	"cmp"
+	"errors"
 	"os/exec"
 	"time"
 
@@ -379,6 +380,9 @@ func (p *planner) planBuild(b *manifest.Build, filter []string) {
 				continue
 			}
 			tc, err := p.selectToolchain(b, v, t)
+			if errors.Is(err, errReported) {
+				continue
+			}
 			if err != nil {
 				noCC.add(t.String(), err.Error())
 				continue
@@ -477,6 +481,9 @@ func (p *planner) selectToolchain(b *manifest.Build, v *manifest.Variant, t targ
 		ov.Libc = cmp.Or(r.Libc, ov.Libc)
 		ov.Toolchain = cmp.Or(r.Toolchain, ov.Toolchain)
 		ov.Glibc = cmp.Or(r.Glibc, ov.Glibc)
+	}
+	if ov.Glibc != "" && t.GOOS == "linux" && p.badGlibc(ov.Glibc) {
+		return nil, errReported
 	}
 	sel := p.opt.SelectToolchain
 	if sel == nil {
@@ -625,6 +632,24 @@ func (p *planner) addJob(b *manifest.Build, v *manifest.Variant, t target.Target
 		Smoke:     smokeSpec(b.Smoke),
 		Archive:   arch,
 	})
+}
+
+// errReported is a job's problem already reported elsewhere (at a key of
+// the manifest): the job is left out, and nothing more is said of it.
+var errReported = errors.New("reported at its key")
+
+// badGlibc says a glibc floor is one validation or checkGlibc reports: not
+// a version, below toolchain.MinGlibc, or above what the zig here ships.
+// A floor above zig's is refused even where the host's gcc would meet it:
+// the plan must not depend on the build machine's glibc.
+func (p *planner) badGlibc(glibc string) bool {
+	switch {
+	case !toolchain.ValidGlibc(glibc), dotted.Compare(glibc, toolchain.MinGlibc) < 0:
+		return true
+	case p.opt.Zig != nil && dotted.Compare(glibc, p.opt.Zig.MaxGlibc) > 0:
+		return true
+	}
+	return false
 }
 
 // checkGlibc reports, at its key, a glibc floor the zig on this machine

@@ -141,7 +141,6 @@ func probe(ctx context.Context, r ProbeRequest, environ []string) Probe {
 			p.Install = hint(r.Toolchain, out, err)
 			return p
 		}
-		markWarm(r.Toolchain, static)
 	}
 	p.OK = true
 	return p
@@ -167,11 +166,16 @@ func probeCommand(t Toolchain, dir, src string, static bool) []string {
 }
 
 func run(ctx context.Context, dir string, argv []string, environ []string) (string, error) {
+	return runIn(ctx, dir, dir, argv, environ)
+}
+
+// runIn runs argv in dir with TMPDIR=tmp.
+func runIn(ctx context.Context, dir, tmp string, argv []string, environ []string) (string, error) {
 	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
 	cmd.Dir = dir
 	// C locale, so hint() can read the messages; TMPDIR, so what gcc leaves
 	// behind when it is killed goes with the probe's directory.
-	cmd.Env = append(slices.Clip(environ), "LC_ALL=C", "TMPDIR="+dir)
+	cmd.Env = append(slices.Clip(environ), "LC_ALL=C", "TMPDIR="+tmp)
 	var buf bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &buf, &buf
 	procgroup.Set(cmd, 2*time.Second) // the compiler's own children (cc1, as, ld) are stopped with it

@@ -229,7 +229,11 @@ func (m Machine) Select(need Need, ov Overrides) (Toolchain, error) {
 	}
 	if kind != KindGCC && m.Zig != nil {
 		if _, err := ZigToolchain(m.Zig, need, glibc, m.ZigCache); err == nil {
-			return m.zig(need, ov, glibc, "no Debian compiler for "+need.Target.String()+" is installed")
+			what := need.Target.String()
+			if need.Libc != "" {
+				what += " (" + need.Libc + ")"
+			}
+			return m.zig(need, ov, glibc, "no installed Debian compiler serves "+what)
 		}
 	}
 	e := missing(need, m.Host, cands)

@@ -321,6 +321,11 @@ func ZigToolchain(z *Zig, need Need, glibc, cache string) (Toolchain, error) {
 	}
 	if strings.Contains(zt.Libc, "-linux-gnu") {
 		tc.Glibc = strings.TrimPrefix(zt.Triple, zt.Libc+".")
+		// zig needs no sysroot to build; running a foreign dynamic binary
+		// under qemu does: Debian's cross glibc is newer than any floor.
+		if row, ok := linuxRow(need.Target); ok {
+			tc.Sysroot, tc.LibcPackage = "/usr/"+row.triple, row.libcDev
+		}
 	}
 	return tc, nil
 }

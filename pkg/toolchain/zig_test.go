@@ -194,9 +194,9 @@ func TestSelectZig(t *testing.T) {
 		{"glibc ignored off linux", Need{Target: tg(t, "windows/amd64")}, Overrides{Glibc: "2.17"}, append(all, "x86_64-w64-mingw32-gcc"), "2.36",
 			[]string{"x86_64-w64-mingw32-gcc"}, "", ""},
 		{"no Debian compiler: zig", Need{Target: tg(t, "windows/arm64")}, Overrides{}, all, "2.36",
-			[]string{"zig", "cc", "-target", "aarch64-windows-gnu"}, "", "no Debian compiler for windows/arm64 is installed"},
+			[]string{"zig", "cc", "-target", "aarch64-windows-gnu"}, "", "no installed Debian compiler serves windows/arm64"},
 		{"musl cross through zig", Need{Target: tg(t, "linux/riscv64"), Libc: "musl"}, Overrides{}, all, "2.36",
-			[]string{"zig", "cc", "-target", "riscv64-linux-musl"}, "", "no Debian compiler for linux/riscv64 is installed"},
+			[]string{"zig", "cc", "-target", "riscv64-linux-musl"}, "", "no installed Debian compiler serves linux/riscv64 (musl)"},
 		{"level flags", Need{Target: tg(t, "linux/amd64/v3")}, Overrides{Toolchain: KindZig, Glibc: "2.17"}, all, "2.36",
 			[]string{"zig", "cc", "-target", "x86_64-linux-gnu.2.17", "-mcpu=x86_64_v3"}, "2.17", "toolchain: zig"},
 	}

@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Measures what zig's C libraries cost: for each zig target of the seed
+# example, one cgo job built with an empty zig cache (cold: portmatrix's
+# preflight has zig build the C runtimes first, and says how long that
+# took), then the same job again with that cache (warm), and a gcc job of
+# the same program for comparison. Every run uses a fresh dist directory and
+# no output cache, so the job is really built each time; Go's own build
+# cache is warmed by a run before the cold one, so the cold figure is zig's.
+# docs/benchmarks.md, heading "zig", records a run.
+#
+# Usage: scripts/bench-zig.sh
+#   needs zig and the Debian cross compilers (scripts/install-toolchains.sh).
+#   ZIG_BENCH_TARGETS overrides the list of target:variant pairs.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+go build -o bin/portmatrix ./cmd/portmatrix
+pm=$PWD/bin/portmatrix
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+mkdir -p "$work/app"
+cp examples/seed/cgohello/main.go "$work/app/main.go"
+printf 'module bench.invalid/app\n\ngo 1.21\n' > "$work/app/go.mod"
+cat > "$work/app/portmatrix.yaml" <<'YAML'
+version: 1
+builds:
+  - id: app
+    targets: [linux/amd64, linux/arm64, linux/riscv64, windows/arm64]
+    variants:
+      - name: glibc217
+        cgo: true
+        glibc: "2.17"
+        targets: [linux/amd64, linux/arm64]
+      - name: musl-static
+        cgo: true
+        libc: musl
+        extldflags: [-static]
+        targets: [linux/arm64, linux/riscv64]
+      - name: zig
+        cgo: true
+        targets: [windows/arm64]
+      - name: gcc
+        cgo: true
+        toolchain: gcc
+        targets: [linux/amd64, linux/arm64]
+YAML
+pairs=${ZIG_BENCH_TARGETS:-"linux/amd64:glibc217 linux/arm64:glibc217 linux/arm64:musl-static linux/riscv64:musl-static windows/arm64:zig linux/amd64:gcc linux/arm64:gcc"}
+
+# build TARGET VARIANT ZIGCACHE: prints "<zig warm-up seconds> <job seconds>"
+build() {
+	local dist=$work/dist-$RANDOM$RANDOM
+	(cd "$work/app" && PORTMATRIX_ZIG_CACHE=$3 "$pm" build --targets "$1" --dist "$dist" --cache off \
+		--progress none --json "$dist.json" 2>"$dist.err" >/dev/null) || { cat "$dist.err" >&2; exit 1; }
+	local warm job
+	warm=$(grep -o 'ready after [0-9.]*[a-z0-9.]*' "$dist.err" | sed 's/ready after //' | tr '\n' ' ')
+	job=$(python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print(" ".join("%.2f"%j["duration_seconds"] for j in r["jobs"] if j["variant"]==sys.argv[2]))' "$dist.json" "$2")
+	echo "${warm:--} $job"
+}
+
+printf '%-16s %-12s %-16s %-10s %-10s %s\n' target variant "zig warm-up" "cold job" "warm job" "cold/warm"
+for p in $pairs; do
+	t=${p%%:*} v=${p##*:}
+	cache=$work/zig-$RANDOM$RANDOM
+	build "$t" "$v" "$work/zig-gocache-warm" >/dev/null # Go's cache, not zig's
+	read -r w1 j1 < <(build "$t" "$v" "$cache")
+	read -r _ j2 < <(build "$t" "$v" "$cache")
+	secs() { case $1 in *m*) awk -v s="$1" 'BEGIN{split(s,a,"m"); sub("s","",a[2]); print a[1]*60+a[2]}';; -) echo 0;; *) echo "${1%s}";; esac; }
+	cold=$(awk -v a="$(secs "$w1")" -v b="$j1" 'BEGIN{printf "%.1f", a+b}')
+	ratio=$(awk -v c="$cold" -v w="$j2" 'BEGIN{printf "%.0f", c/w}')
+	printf '%-16s %-12s %-16s %-10s %-10s %s×\n' "$t" "$v" "$w1" "${cold}s" "${j2}s" "$ratio"
+done
