@@ -27,6 +27,9 @@ func newDoctorCmd(stdio Stdio) *cobra.Command {
 		Long: `doctor finds the C compiler that serves cgo for each target, compiles and links
 a tiny C program with it (statically too where a job asks for -static), and
 prints a table with the exact install command for whatever is missing.
+A last line names the zig that serves glibc floors, musl on every arch and
+windows/arm64 (version, path, cache; without a manifest, the platforms it
+covers), or says how to install one.
 
 With a manifest (-f, or portmatrix.yaml in the current directory) it checks
 the targets of the manifest's cgo jobs and exits 1 when one of them cannot
