@@ -21,38 +21,36 @@ trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/app"
 cp examples/seed/cgohello/main.go "$work/app/main.go"
 printf 'module bench.invalid/app\n\ngo 1.21\n' > "$work/app/go.mod"
-cat > "$work/app/portmatrix.yaml" <<'YAML'
+# manifest TARGET VARIANT: a manifest of that one job.
+manifest() {
+	local keys
+	case $2 in
+	glibc217) keys='glibc: "2.17"' ;;
+	musl-static) keys='libc: musl
+        extldflags: [-static]' ;;
+	zig) keys='toolchain: zig' ;;
+	gcc) keys='toolchain: gcc' ;;
+	esac
+	cat > "$work/app/portmatrix.yaml" <<YAML
 version: 1
 builds:
   - id: app
-    targets: [linux/amd64, linux/arm64, linux/riscv64, windows/arm64]
+    targets: [$1]
     variants:
-      - name: glibc217
+      - name: $2
         cgo: true
-        glibc: "2.17"
-        targets: [linux/amd64, linux/arm64]
-      - name: musl-static
-        cgo: true
-        libc: musl
-        extldflags: [-static]
-        targets: [linux/arm64, linux/riscv64]
-      - name: zig
-        cgo: true
-        targets: [windows/arm64]
-      - name: gcc
-        cgo: true
-        toolchain: gcc
-        targets: [linux/amd64, linux/arm64]
+        $keys
 YAML
+}
 pairs=${ZIG_BENCH_TARGETS:-"linux/amd64:glibc217 linux/arm64:glibc217 linux/arm64:musl-static linux/riscv64:musl-static windows/arm64:zig linux/amd64:gcc linux/arm64:gcc"}
 
 # build TARGET VARIANT ZIGCACHE: prints "<zig warm-up seconds> <job seconds>"
 build() {
 	local dist=$work/dist-$RANDOM$RANDOM
-	(cd "$work/app" && PORTMATRIX_ZIG_CACHE=$3 "$pm" build --targets "$1" --dist "$dist" --cache off \
+	(cd "$work/app" && PORTMATRIX_ZIG_CACHE=$3 "$pm" build --dist "$dist" --cache off \
 		--progress none --json "$dist.json" 2>"$dist.err" >/dev/null) || { cat "$dist.err" >&2; exit 1; }
 	local warm job
-	warm=$(grep -o 'ready after [0-9.]*[a-z0-9.]*' "$dist.err" | sed 's/ready after //' | tr '\n' ' ')
+	warm=$(grep -o 'ready after [0-9.]*[a-z0-9.]*' "$dist.err" | sed 's/ready after //' | tr '\n' ' ' || true)
 	job=$(python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print(" ".join("%.2f"%j["duration_seconds"] for j in r["jobs"] if j["variant"]==sys.argv[2]))' "$dist.json" "$2")
 	echo "${warm:--} $job"
 }
@@ -61,7 +59,8 @@ printf '%-16s %-12s %-16s %-10s %-10s %s\n' target variant "zig warm-up" "cold j
 for p in $pairs; do
 	t=${p%%:*} v=${p##*:}
 	cache=$work/zig-$RANDOM$RANDOM
-	build "$t" "$v" "$work/zig-gocache-warm" >/dev/null # Go's cache, not zig's
+	manifest "$t" "$v"
+	build "$t" "$v" "${PORTMATRIX_ZIG_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/portmatrix/zig}" >/dev/null # warms Go's cache (with the usual zig cache)
 	read -r w1 j1 < <(build "$t" "$v" "$cache")
 	read -r _ j2 < <(build "$t" "$v" "$cache")
 	secs() { case $1 in *m*) awk -v s="$1" 'BEGIN{split(s,a,"m"); sub("s","",a[2]); print a[1]*60+a[2]}';; -) echo 0;; *) echo "${1%s}";; esac; }
