@@ -172,9 +172,7 @@ func Doctor(ctx context.Context, reqs []Request, m Machine, environ []string) []
 			if errors.As(err, &me) && me.Install != "" {
 				d.Status, d.Fix = StatusMissing, me.Install
 			}
-			if strings.HasPrefix(d.Reason, ": ") {
-				d.Reason = d.Reason[2:]
-			}
+			d.Reason = strings.TrimPrefix(d.Reason, ": ")
 			out[i] = d
 			continue
 		}

@@ -177,7 +177,7 @@ func (m Machine) Select(need Need, ov Overrides) (Toolchain, error) {
 		}
 		chosen.Name, chosen.CC, chosen.Package = "override", argv, ""
 		if glibc != "" {
-			return Toolchain{}, fmt.Errorf("%s: glibc %s with cc: %q: portmatrix sets a glibc floor only through zig; drop cc: (toolchain: zig) or glibc:", need.Target, glibc, ov.CC)
+			return Toolchain{}, fmt.Errorf("%s: glibc %s with cc: %q: portmatrix sets a glibc floor only through zig; drop cc: (or write cc: zig), or drop glibc", need.Target, glibc, ov.CC)
 		}
 		return m.finish(need, chosen, ov)
 	}
