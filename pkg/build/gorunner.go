@@ -52,7 +52,7 @@ func floorHint(j plan.Job, tail []string) string {
 	}
 	for _, l := range tail {
 		if _, sym, ok := strings.Cut(l, "undefined symbol: "); ok {
-			return fmt.Sprintf("%s is not in glibc %s, the floor this job asks of zig: raise glibc: to a version that has it, or do without it", strings.TrimSpace(sym), tc.Glibc)
+			return fmt.Sprintf("if %s is a glibc function, it is newer than glibc %s, the floor this job asks of zig: raise glibc: to a version that has it, or do without it", strings.TrimSpace(sym), tc.Glibc)
 		}
 	}
 	return ""

@@ -167,7 +167,7 @@ func have(cond string) (bool, error) {
 		return true, nil
 	}
 	if os.Getenv("CI") == "true" {
-		return false, fmt.Errorf("%s is not installed and CI=true: run scripts/install-deps.sh", name)
+		return false, fmt.Errorf("%s is not installed and CI=true: run scripts/install-deps.sh and scripts/install-toolchains.sh", name)
 	}
 	return false, nil
 }

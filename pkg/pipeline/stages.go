@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -39,6 +40,18 @@ func (r *run) preflight(ctx context.Context, toBuild []plan.Job) error {
 	uses := plan.Toolchains(toBuild)
 	if len(uses) == 0 {
 		return nil
+	}
+	var cold []string
+	for _, u := range uses {
+		if toolchain.ZigCold(u.Toolchain, false) || (u.Static && toolchain.ZigCold(u.Toolchain, true)) {
+			cold = append(cold, u.Toolchain.Target)
+		}
+	}
+	if len(cold) > 0 {
+		// zig builds a C library the first time it links for a target,
+		// the probe's link included: say so before the probes start.
+		r.notify(note.Infof("zig: first use of %s on this machine: the preflight and the warm-up below build their C runtimes into zig's cache (seconds for glibc, minutes for musl and mingw-w64; once per machine)",
+			strings.Join(cold, ", ")))
 	}
 	var broken []toolchain.Diagnosis
 	for _, d := range r.opt.Preflight(ctx, uses) {

@@ -551,7 +551,12 @@ func (p *planner) addJob(b *manifest.Build, v *manifest.Variant, t target.Target
 	}
 	staticC := tc != nil && slices.ContainsFunc(v.Extldflags, func(f string) bool { return f == "-static" || f == "-static-pie" })
 	if tc != nil && tc.Name == "zig" {
-		if staticC && tc.Glibc != "" {
+		if extldflagsIn(ldflags) {
+			p.jobProblem(v.KeyLoc("ldflags"), bp+".variants["+v.Name+"].ldflags", job,
+				"-extldflags inside ldflags on a zig job: give them as the variant's extldflags: key, which portmatrix checks (-static needs musl with zig) and extends (-Wl,--strip-all for -s); the linker would keep only one -extldflags")
+			return
+		}
+		if staticC && strings.Contains(tc.Target, "-linux-gnu") {
 			p.jobProblem(v.KeyLoc("extldflags"), bp+".variants["+v.Name+"].extldflags", job,
 				"-static with glibc through zig (%s): zig cannot link glibc statically (nor should anyone: glibc's NSS and dlopen need the shared libc); use libc: musl for a static cgo binary", tc.Target)
 			return
@@ -610,9 +615,17 @@ func (p *planner) addJob(b *manifest.Build, v *manifest.Variant, t target.Target
 		return
 	}
 	expect := p.expectation(b, v, t)
-	if tc != nil && tc.Glibc != "" && expect.MaxGlibc == "" {
-		// The floor asked is the floor proved: the verifier reads it.
-		expect.MaxGlibc = tc.Glibc
+	if tc != nil && tc.Glibc != "" {
+		switch {
+		case expect.MaxGlibc == "":
+			// The floor asked is the floor proved: the verifier reads it.
+			expect.MaxGlibc = tc.Glibc
+		case dotted.Compare(tc.Glibc, expect.MaxGlibc) > 0:
+			p.jobProblem(v.KeyLoc("glibc"), bp+".variants["+v.Name+"].glibc", job,
+				"glibc %s is above this job's expect.max_glibc %s: the binary could need up to GLIBC_%s; lower glibc: to %s (or raise max_glibc)",
+				tc.Glibc, expect.MaxGlibc, tc.Glibc, expect.MaxGlibc)
+			return
+		}
 	}
 	if len(p.plan.Jobs) >= MaxJobs {
 		if !p.tooMany {
@@ -663,6 +676,22 @@ func (p *planner) checkGlibc(glibc string, at manifest.Loc, field string) {
 	if dotted.Compare(glibc, z.MaxGlibc) > 0 {
 		p.add(at, field, "glibc %s: zig %s ships glibc %s to %s; ask for %s or lower (a lower floor runs on more systems)", glibc, z.Version, toolchain.MinGlibc, z.MaxGlibc, z.MaxGlibc)
 	}
+}
+
+// extldflagsIn says some -ldflags argument sets -extldflags itself.
+func extldflagsIn(ldflags []string) bool {
+	for _, l := range ldflags {
+		f, err := quoted.Split(l)
+		if err != nil {
+			continue
+		}
+		for _, a := range f {
+			if strings.HasPrefix(a, "-extldflags") || strings.HasPrefix(a, "--extldflags") {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // zigKeepsSymbols says a zig job's binary would keep its symbol table

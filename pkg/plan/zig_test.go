@@ -57,6 +57,11 @@ builds:
       - name: plain
         cgo: true
         targets: [linux/amd64]
+      - name: zig-policy
+        cgo: true
+        targets: [linux/amd64]
+        toolchain: zig
+        expect: {max_glibc: "2.17"}
 `)
 	opt := zigOptions(t)
 	pl, ps := New(m, opt)
@@ -85,6 +90,9 @@ builds:
 	assert.Equal(t, []string{"gcc"}, plain.Toolchain.CC)
 	assert.Equal(t, "-ldflags=-s -w", plain.Argv[len(plain.Argv)-2], "gcc jobs are left alone")
 
+	zp := byID["app/linux/amd64/zig-policy"]
+	assert.Equal(t, []string{"zig", "cc", "-target", "x86_64-linux-gnu.2.17"}, zp.Toolchain.CC, "toolchain: zig builds at the policy's floor")
+
 	var text bytes.Buffer
 	require.NoError(t, pl.WriteText(&text, "", 0))
 	assert.Contains(t, text.String(), "#   C toolchain: zig 0.11.0 x86_64-linux-gnu.2.17 (glibc: 2.17)\n")
@@ -109,6 +117,16 @@ builds:
         cgo: true
         targets: [darwin/arm64]
         toolchain: zig
+      - name: above
+        cgo: true
+        targets: [linux/amd64]
+        glibc: "2.28"
+        expect: {max_glibc: "2.17"}
+      - name: own-extld
+        cgo: true
+        targets: [linux/amd64]
+        toolchain: zig
+        ldflags: "-s -linkmode=external -extldflags=-static"
 `)
 	_, ps := New(m, zigOptions(t))
 	got := ps.Error()
@@ -116,7 +134,9 @@ builds:
 	assert.Contains(t, got, "use libc: musl")
 	assert.Contains(t, got, "portmatrix.yaml:14:16: builds[app].variants[new].glibc: glibc 2.38: zig 0.11.0 ships glibc 2.17 to 2.34")
 	assert.Contains(t, got, "builds[app].variants[mac].cgo: no C toolchain for cgo: darwin/arm64: zig ships no macOS SDK")
-	assert.Equal(t, 3, strings.Count(got, "\n")+1, got)
+	assert.Contains(t, got, "portmatrix.yaml:22:16: builds[app].variants[above].glibc: for linux/amd64/above: glibc 2.28 is above this job's expect.max_glibc 2.17")
+	assert.Contains(t, got, "portmatrix.yaml:28:18: builds[app].variants[own-extld].ldflags: for linux/amd64/own-extld: -extldflags inside ldflags on a zig job")
+	assert.Equal(t, 5, strings.Count(got, "\n")+1, got)
 }
 
 func TestZigMissing(t *testing.T) {

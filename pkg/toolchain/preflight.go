@@ -218,8 +218,8 @@ func hint(t Toolchain, out string, err error) string {
 	if strings.Contains(out, "-fuse-ld=lld") && strings.Contains(out, "invalid linker name") {
 		return "apt-get install lld"
 	}
-	if t.LibcPackage == "" {
-		return ""
+	if t.LibcPackage == "" || t.Name == "zig" {
+		return "" // zig carries its C libraries; LibcPackage is only its qemu sysroot
 	}
 	for _, m := range libcMissing {
 		if strings.Contains(out, m) {

@@ -135,11 +135,27 @@ func (m Machine) Select(need Need, ov Overrides) (Toolchain, error) {
 	if glibc != "" && !ValidGlibc(glibc) {
 		return Toolchain{}, fmt.Errorf("%s: glibc %q: want a version like \"2.17\"", need.Target, glibc)
 	}
+	// The floor asked: glibc, else the expectation's max_glibc (linux
+	// glibc jobs only). zig builds at it whichever way zig is chosen.
+	asked, askedBy := glibc, "glibc: "+glibc
+	if asked == "" && need.MaxGlibc != "" && need.Target.GOOS == "linux" && need.Libc != "musl" {
+		asked, askedBy = need.MaxGlibc, "expect.max_glibc: "+need.MaxGlibc
+	}
+	zigFloor := func() (string, error) {
+		if glibc == "" && asked != "" && dotted.Compare(asked, MinGlibc) < 0 {
+			return "", fmt.Errorf("%s: %s is below glibc %s, the oldest portmatrix builds for", need.Target, askedBy, MinGlibc)
+		}
+		return asked, nil
+	}
 	if kind == KindZig {
 		if ov.CC != "" {
 			return Toolchain{}, fmt.Errorf("%s: toolchain: zig with cc: %q: drop one of them", need.Target, ov.CC)
 		}
-		return m.zig(need, ov, glibc, why)
+		f, err := zigFloor()
+		if err != nil {
+			return Toolchain{}, err
+		}
+		return m.zig(need, ov, f, why)
 	}
 	if m.exists == nil {
 		m.exists = dirExists
@@ -182,11 +198,6 @@ func (m Machine) Select(need Need, ov Overrides) (Toolchain, error) {
 		return m.finish(need, chosen, ov)
 	}
 
-	// The floor asked: glibc, else the expectation's max_glibc.
-	asked, askedBy := glibc, "glibc: "+glibc
-	if asked == "" && need.MaxGlibc != "" && need.Target.GOOS == "linux" && need.Libc != "musl" {
-		asked, askedBy = need.MaxGlibc, "expect.max_glibc: "+need.MaxGlibc
-	}
 	if found && asked != "" && chosen.Libc == "glibc" {
 		floor, have := m.gccFloor(chosen)
 		var msg string
@@ -214,8 +225,8 @@ func (m Machine) Select(need Need, ov Overrides) (Toolchain, error) {
 				return Toolchain{}, &MissingError{Need: need, Tried: cands,
 					Why: fmt.Sprintf("needs zig for %s, since the installed gcc links against %s; %s", askedBy, gives, ZigInstall)}
 			}
-			if glibc == "" && dotted.Compare(asked, MinGlibc) < 0 {
-				return Toolchain{}, fmt.Errorf("%s: %s is below glibc %s, the oldest portmatrix builds for", need.Target, askedBy, MinGlibc)
+			if _, err := zigFloor(); err != nil {
+				return Toolchain{}, err
 			}
 			why := askedBy
 			if glibc == "" {
@@ -225,18 +236,38 @@ func (m Machine) Select(need Need, ov Overrides) (Toolchain, error) {
 		}
 	}
 	if found {
+		if glibc != "" && chosen.Libc == "glibc" {
+			chosen.Glibc = glibc // met by gcc; the verifier proves it
+		}
 		return m.finish(need, chosen, ov)
 	}
+	var zigWhy error
 	if kind != KindGCC && m.Zig != nil {
-		if _, err := ZigToolchain(m.Zig, need, glibc, m.ZigCache); err == nil {
+		f, err := zigFloor()
+		if err != nil {
+			return Toolchain{}, err
+		}
+		// A target zig has no mapping for (darwin, android, the BSDs) is
+		// explained by missing(); one it maps but cannot serve here
+		// (no libc in this zig, a floor out of its range) is said below.
+		if _, mapErr := ZigTargetFor(need.Target, need.Libc, f); mapErr != nil {
+			zigWhy = nil
+		} else if _, zigWhy = ZigToolchain(m.Zig, need, f, m.ZigCache); zigWhy == nil {
 			what := need.Target.String()
 			if need.Libc != "" {
 				what += " (" + need.Libc + ")"
 			}
-			return m.zig(need, ov, glibc, "no installed Debian compiler serves "+what)
+			return m.zig(need, ov, f, "no installed Debian compiler serves "+what)
 		}
 	}
 	e := missing(need, m.Host, cands)
+	switch {
+	case zigWhy != nil && e.Install == "":
+		e.Why = "needs a C compiler for cgo that Debian does not package, and the installed zig cannot serve it (" +
+			zigWhy.Error() + "): set cc: in the manifest to use your own"
+	case zigWhy != nil:
+		e.Why += " (the installed zig cannot serve it: " + zigWhy.Error() + ")"
+	}
 	if kind != KindGCC && m.Zig == nil {
 		if _, err := ZigTargetFor(need.Target, need.Libc, glibc); err == nil && e.Install == "" {
 			e.Why += " (" + ZigInstall + ")"
@@ -353,7 +384,7 @@ func missing(need Need, host target.Target, cands []Toolchain) *MissingError {
 	noCgo := "; CGO_ENABLED=0 builds need no C toolchain"
 	switch {
 	case t.GOOS == "darwin" || t.GOOS == "ios":
-		e.Why = "needs an Apple SDK for cgo, which no Debian package provides: " + darwinZigHint + noCgo
+		e.Why = "needs an Apple SDK for cgo, which no Debian package provides: " + darwinZigHint(t) + noCgo
 	case t.GOOS == "android":
 		e.Why = "needs the Android NDK for cgo, which Debian does not package: download it, set ANDROID_NDK_HOME " +
 			"and set cc: $ANDROID_NDK_HOME/toolchains/llvm/prebuilt/linux-x86_64/bin/" + ndkTriple(t.GOARCH) +

@@ -59,7 +59,9 @@ type Toolchain struct {
 	Target string `json:"target,omitempty"`
 	// Zig is the zig version of a zig toolchain ("0.11.0").
 	Zig string `json:"zig,omitempty"`
-	// Glibc is the glibc floor a zig gnu target links against ("2.17").
+	// Glibc is the glibc floor asked of the toolchain ("2.17", from glibc:
+	// or expect.max_glibc) and given by it: zig's target, or a gcc whose
+	// glibc is no newer. "" when none was asked.
 	Glibc string `json:"glibc,omitempty"`
 	// ZigCache is ZIG_GLOBAL_CACHE_DIR and ZIG_LOCAL_CACHE_DIR of a zig
 	// toolchain: the libcs zig builds are shared by every job.
@@ -98,8 +100,8 @@ func (t Toolchain) Env() []string {
 }
 
 // Describe is the toolchain in a few words for plans and reports:
-// "zig 0.11.0 x86_64-linux-gnu.2.17 (glibc 2.17)" or "aarch64-linux-gnu",
-// with why it was chosen when the manifest did not name it.
+// "zig 0.11.0 x86_64-linux-gnu.2.17 (glibc: 2.17)" or "aarch64-linux-gnu":
+// its name (for zig, the version and target), then why it was chosen.
 func (t Toolchain) Describe() string {
 	s := t.Name
 	if t.Zig != "" {

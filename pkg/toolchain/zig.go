@@ -234,7 +234,7 @@ func ZigTargetFor(t target.Target, libc, glibc string) (ZigTarget, error) {
 		tr := arch + "-windows-gnu"
 		return ZigTarget{Triple: tr, Libc: tr}, nil
 	case "darwin", "ios":
-		return ZigTarget{}, errors.New(darwinZigHint + ", or build it with cgo off")
+		return ZigTarget{}, errors.New(darwinZigHint(t) + ", or build it with cgo off")
 	default:
 		return ZigTarget{}, fmt.Errorf("zig ships no C library for %s (it has glibc and musl for linux, mingw-w64 for windows); "+
 			"give cc: a compiler with a %s sysroot, or build this target with cgo off", t.GOOS, t.GOOS)
@@ -287,10 +287,21 @@ func ZigTargetFor(t target.Target, libc, glibc string) (ZigTarget, error) {
 	return ZigTarget{Triple: tr, Libc: lib, Flags: flags}, nil
 }
 
-// darwinZigHint is why zig does not serve darwin and ios, and what would.
-const darwinZigHint = "zig ships no macOS SDK (frameworks such as CoreFoundation, which the Go runtime links with cgo); " +
-	"with an SDK copied from a Mac, set cc: \"zig cc -target aarch64-macos --sysroot=<MacOSX.sdk> -F<MacOSX.sdk>/System/Library/Frameworks\" " +
-	"for this target (untested by portmatrix), or use osxcross (cc: o64-clang)"
+// darwinZigHint is why zig does not serve darwin and ios, and what would,
+// with zig's target for t ("aarch64-macos", "x86_64-macos", "aarch64-ios").
+func darwinZigHint(t target.Target) string {
+	arch := map[string]string{"amd64": "x86_64", "arm64": "aarch64"}[t.GOARCH]
+	if arch == "" {
+		arch = t.GOARCH
+	}
+	sys, sdk, name := "macos", "MacOSX.sdk", "macOS"
+	if t.GOOS == "ios" {
+		sys, sdk, name = "ios", "iPhoneOS.sdk", "iOS"
+	}
+	return "zig ships no " + name + " SDK (frameworks such as CoreFoundation, which the Go runtime links with cgo); " +
+		"with an SDK copied from a Mac, set cc: \"zig cc -target " + arch + "-" + sys + " --sysroot=<" + sdk + "> -F<" + sdk + ">/System/Library/Frameworks\" " +
+		"for this target (untested by portmatrix), or use osxcross (cc: o64-clang)"
+}
 
 // Serves says whether this zig ships the libc of zt.
 func (z *Zig) Serves(zt ZigTarget) bool { return slices.Contains(z.Libcs, zt.Libc) }
@@ -320,7 +331,7 @@ func ZigToolchain(z *Zig, need Need, glibc, cache string) (Toolchain, error) {
 		tc.Zig = z.Version
 	}
 	if strings.Contains(zt.Libc, "-linux-gnu") {
-		tc.Glibc = strings.TrimPrefix(zt.Triple, zt.Libc+".")
+		tc.Glibc = glibc // the floor asked; "" when the triple has zig's default
 		// zig needs no sysroot to build; running a foreign dynamic binary
 		// under qemu does: Debian's cross glibc is newer than any floor.
 		if row, ok := linuxRow(need.Target); ok {

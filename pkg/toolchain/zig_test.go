@@ -53,7 +53,8 @@ func TestZigTargetFor(t *testing.T) {
 func TestZigTargetForRefuses(t *testing.T) {
 	tests := []struct{ target, libc, want string }{
 		{"darwin/arm64", "", "zig ships no macOS SDK"},
-		{"ios/arm64", "", "-F<MacOSX.sdk>/System/Library/Frameworks"},
+		{"ios/arm64", "", "zig cc -target aarch64-ios --sysroot=<iPhoneOS.sdk> -F<iPhoneOS.sdk>/System/Library/Frameworks"},
+		{"darwin/amd64", "", "zig cc -target x86_64-macos"},
 		{"freebsd/amd64", "", "zig ships no C library for freebsd"},
 		{"android/arm64", "", "zig ships no C library for android"},
 		{"linux/riscv64", "", "zig 0.11.0 cannot build glibc's start files for riscv64; use libc: musl"},
@@ -179,14 +180,18 @@ func TestSelectZig(t *testing.T) {
 		reason string
 	}{
 		{"toolchain: zig", arm64, Overrides{Toolchain: KindZig}, all, "2.36",
-			[]string{"zig", "cc", "-target", "aarch64-linux-gnu.2.28"}, "2.28", "toolchain: zig"},
+			[]string{"zig", "cc", "-target", "aarch64-linux-gnu.2.28"}, "", "toolchain: zig"},
+		{"toolchain: zig at the policy's floor", withMax(arm64, "2.17"), Overrides{Toolchain: KindZig}, all, "2.36",
+			[]string{"zig", "cc", "-target", "aarch64-linux-gnu.2.17"}, "2.17", "toolchain: zig"},
+		{"no Debian compiler: zig at the policy's floor", withMax(arm64, "2.17"), Overrides{}, []string{"gcc", "zig"}, "2.36",
+			[]string{"zig", "cc", "-target", "aarch64-linux-gnu.2.17"}, "2.17", "no installed Debian compiler serves linux/arm64"},
 		{"cc: zig", arm64, Overrides{CC: "zig", Glibc: "2.17"}, all, "2.36",
 			[]string{"zig", "cc", "-target", "aarch64-linux-gnu.2.17"}, "2.17", "cc: zig"},
 		{"glibc below gcc's", amd64, Overrides{Glibc: "2.17"}, all, "2.36",
 			[]string{"zig", "cc", "-target", "x86_64-linux-gnu.2.17"}, "2.17", "glibc: 2.17"},
 		{"glibc with gcc's glibc unknown", amd64, Overrides{Glibc: "2.28"}, all, "",
 			[]string{"zig", "cc", "-target", "x86_64-linux-gnu.2.28"}, "2.28", "glibc: 2.28"},
-		{"glibc gcc meets", amd64, Overrides{Glibc: "2.36"}, all, "2.36", []string{"gcc"}, "", ""},
+		{"glibc gcc meets: the floor stays asked", amd64, Overrides{Glibc: "2.36"}, all, "2.36", []string{"gcc"}, "2.36", ""},
 		{"max_glibc below gcc's floor", withMax(arm64, "2.17"), Overrides{}, all, "2.36",
 			[]string{"zig", "cc", "-target", "aarch64-linux-gnu.2.17"}, "2.17", "expect.max_glibc: 2.17 is below what aarch64-linux-gnu-gcc can give (GLIBC_2.34)"},
 		{"max_glibc gcc meets", withMax(amd64, "2.34"), Overrides{}, all, "2.36", []string{"gcc"}, "", ""},
@@ -243,6 +248,8 @@ func TestSelectZigErrors(t *testing.T) {
 		{"zig glibc on riscv64", Need{Target: tg(t, "linux/riscv64")}, Overrides{Toolchain: KindZig}, all, []string{"use libc: musl"}, false},
 		{"darwin through zig", Need{Target: tg(t, "darwin/arm64")}, Overrides{Toolchain: KindZig}, all, []string{"zig ships no macOS SDK", "--sysroot=<MacOSX.sdk>", "untested"}, false},
 		{"max_glibc below what zig has", Need{Target: amd64.Target, MaxGlibc: "2.12"}, Overrides{}, all, []string{"expect.max_glibc: 2.12 is below glibc 2.17"}, false},
+		{"zig installed but serving nothing", Need{Target: tg(t, "linux/loong64")}, Overrides{}, all,
+			[]string{"linux/loong64 needs a C compiler for cgo that Debian does not package, and the installed zig cannot serve it (zig 0.11.0 ships no libc for loongarch64-linux-gnu): set cc:"}, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
