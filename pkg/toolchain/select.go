@@ -145,6 +145,10 @@ func (m Machine) Select(need Need, ov Overrides) (Toolchain, error) {
 		if glibc == "" && asked != "" && dotted.Compare(asked, MinGlibc) < 0 {
 			return "", fmt.Errorf("%s: %s is below glibc %s, the oldest portmatrix builds for", need.Target, askedBy, MinGlibc)
 		}
+		if glibc == "" && asked != "" && m.Zig != nil && dotted.Compare(asked, m.Zig.MaxGlibc) > 0 {
+			// A policy above zig's newest glibc is met by that one.
+			return m.Zig.MaxGlibc, nil
+		}
 		return asked, nil
 	}
 	if kind == KindZig {

@@ -341,8 +341,8 @@ func ZigToolchain(z *Zig, need Need, glibc, cache string) (Toolchain, error) {
 	return tc, nil
 }
 
-// warmDir holds one empty file per zig target whose libc is built in a
-// cache: <cache>/portmatrix-warm/<zig version>/<triple>[-static].
+// warmMarker is the empty file that says a zig target's C runtimes are
+// built in its cache: <cache>/portmatrix-warm/<zig version>/<triple>[_<flags>][-static].
 func warmMarker(tc Toolchain, static bool) string {
 	if tc.ZigCache == "" || tc.Zig == "" {
 		return ""

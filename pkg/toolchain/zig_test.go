@@ -183,6 +183,8 @@ func TestSelectZig(t *testing.T) {
 			[]string{"zig", "cc", "-target", "aarch64-linux-gnu.2.28"}, "", "toolchain: zig"},
 		{"toolchain: zig at the policy's floor", withMax(arm64, "2.17"), Overrides{Toolchain: KindZig}, all, "2.36",
 			[]string{"zig", "cc", "-target", "aarch64-linux-gnu.2.17"}, "2.17", "toolchain: zig"},
+		{"toolchain: zig under a policy above zig's newest", withMax(arm64, "2.36"), Overrides{Toolchain: KindZig}, all, "2.36",
+			[]string{"zig", "cc", "-target", "aarch64-linux-gnu.2.34"}, "2.34", "toolchain: zig"},
 		{"no Debian compiler: zig at the policy's floor", withMax(arm64, "2.17"), Overrides{}, []string{"gcc", "zig"}, "2.36",
 			[]string{"zig", "cc", "-target", "aarch64-linux-gnu.2.17"}, "2.17", "no installed Debian compiler serves linux/arm64"},
 		{"cc: zig", arm64, Overrides{CC: "zig", Glibc: "2.17"}, all, "2.36",
