@@ -301,7 +301,7 @@ func goInfo(r io.ReaderAt) (gi *GoInfo) {
 // newGoInfo copies what reports use out of a parsed build info.
 func newGoInfo(bi *debug.BuildInfo) *GoInfo {
 	gi := &GoInfo{GoVersion: bi.GoVersion, Path: bi.Path, Main: bi.Main.Path, MainVersion: bi.Main.Version,
-		Deps: len(bi.Deps), Settings: map[string]string{}}
+		Deps: len(bi.Deps), Settings: map[string]string{}, Build: bi}
 	for _, s := range bi.Settings {
 		gi.Settings[s.Key] = s.Value
 	}

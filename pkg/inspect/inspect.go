@@ -30,6 +30,7 @@ import (
 	"math"
 	"os"
 	"runtime"
+	"runtime/debug"
 	"slices"
 	"strings"
 
@@ -158,6 +159,9 @@ type GoInfo struct {
 	MainVersion string            `json:"main_version,omitempty"` // main module version: "(devel)", a tag, or a pseudo-version
 	Deps        int               `json:"deps"`                   // number of dependency modules
 	Settings    map[string]string `json:"settings"`               // CGO_ENABLED, -ldflags, GOOS, GOARCH, GOAMD64, -buildmode, -tags, -trimpath, ...
+	// Build is the whole parsed build info (every dependency module with
+	// its version, sum and replacement), for SBOMs; not in reports.
+	Build *debug.BuildInfo `json:"-"`
 }
 
 // Options says how much work an inspection does beyond reading headers.
