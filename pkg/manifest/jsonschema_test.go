@@ -342,6 +342,7 @@ func TestSchemaMatchesGoTypes(t *testing.T) {
 		"builds[].toolchains[].toolchain": ToolchainValues,
 		"builds[].archive.format":         ArchiveFormats,
 		"builds[].archive.windows_format": ArchiveFormats,
+		"release.sbom.formats[]":          SBOMFormats,
 	}
 	for _, p := range expectPaths {
 		want[p] = ExpectValues            // the scalar shorthand

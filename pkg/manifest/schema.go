@@ -56,6 +56,9 @@ type Manifest struct {
 	// with the value in the plan and the report.
 	EnvPassthrough []string `yaml:"env_passthrough"`
 	Builds         []Build  `yaml:"builds"`
+	// Release says what the release ships besides binaries, archives and
+	// SHA256SUMS: SBOMs, provenance, signatures (nil: none of them).
+	Release *Release `yaml:"release"`
 
 	// File is the path the manifest was read from, for messages.
 	File string `yaml:"-"`
@@ -89,6 +92,80 @@ type Build struct {
 	// deterministic release archive in the dist directory.
 	Archive *Archive `yaml:"archive"`
 	located
+}
+
+// SBOM formats accepted by release.sbom.formats (package sbom's names).
+var SBOMFormats = []string{"cyclonedx", "spdx"}
+
+// DefaultProvenanceFile is the name of the provenance statement in the
+// dist directory when release.provenance names none.
+const DefaultProvenanceFile = "provenance.intoto.jsonl"
+
+// Release is the supply-chain record of a release: an SBOM beside every
+// binary, one SLSA provenance statement for the whole release, and
+// signatures over SHA256SUMS and the provenance (docs/releases.md).
+type Release struct {
+	SBOM       *SBOMSpec       `yaml:"sbom"`
+	Provenance *ProvenanceSpec `yaml:"provenance"`
+	Sign       *SignSpec       `yaml:"sign"`
+	located
+}
+
+// UnmarshalYAML keeps the node for positions.
+func (r *Release) UnmarshalYAML(n *yaml.Node) error {
+	type plain Release
+	err := firstKeys(n).Decode((*plain)(r))
+	r.located = located{n}
+	return keepItem(err)
+}
+
+// SBOMSpec asks for an SBOM beside every binary, in each of Formats
+// (default: all of SBOMFormats).
+type SBOMSpec struct {
+	Formats []string `yaml:"formats"`
+	located
+}
+
+// UnmarshalYAML keeps the node for positions.
+func (s *SBOMSpec) UnmarshalYAML(n *yaml.Node) error {
+	type plain SBOMSpec
+	err := firstKeys(n).Decode((*plain)(s))
+	s.located = located{n}
+	return keepItem(err)
+}
+
+// ProvenanceSpec asks for one SLSA provenance statement for the release,
+// written to File in the dist directory (default DefaultProvenanceFile).
+type ProvenanceSpec struct {
+	File string `yaml:"file"`
+	located
+}
+
+// UnmarshalYAML keeps the node for positions.
+func (p *ProvenanceSpec) UnmarshalYAML(n *yaml.Node) error {
+	type plain ProvenanceSpec
+	err := firstKeys(n).Decode((*plain)(p))
+	p.located = located{n}
+	return keepItem(err)
+}
+
+// SignSpec is the key that signs SHA256SUMS and the provenance: a private
+// key file (Key, relative to the manifest) or a variable holding the key
+// (KeyEnv), never both; PassphraseEnv names the variable holding the
+// passphrase of an encrypted OpenSSH key.
+type SignSpec struct {
+	Key           string `yaml:"key"`
+	KeyEnv        string `yaml:"key_env"`
+	PassphraseEnv string `yaml:"passphrase_env"`
+	located
+}
+
+// UnmarshalYAML keeps the node for positions.
+func (s *SignSpec) UnmarshalYAML(n *yaml.Node) error {
+	type plain SignSpec
+	err := firstKeys(n).Decode((*plain)(s))
+	s.located = located{n}
+	return keepItem(err)
 }
 
 // Archive formats accepted by archive.format and archive.windows_format.

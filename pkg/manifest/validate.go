@@ -285,6 +285,7 @@ func Validate(m *Manifest) Problems {
 			checkExpect(r.Expect, rp+".expect", add)
 		}
 	}
+	checkRelease(m, add)
 	return ps
 }
 

@@ -13,7 +13,7 @@ import (
 // must appear in the problem reported on that line.
 const manyErrors = `version: 2                          # want: want ` + "`version: 1`" + `
 dist: /abs                          # want: dist directory "/abs"
-colour: red                         # want: (known keys: version, dist, env_passthrough, builds)
+colour: red                         # want: (known keys: version, dist, env_passthrough, builds, release)
 builds:
   - id: app
     mian: ./cmd/app                 # want: (did you mean "main"?)

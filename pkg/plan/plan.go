@@ -69,6 +69,8 @@ type Options struct {
 	Zig *toolchain.Zig
 	// ZigCache is the shared zig cache every zig job uses.
 	ZigCache string
+	// Release overrides the manifest's release section (the flags).
+	Release ReleaseFlags
 }
 
 // Expectation is the policy a job's binary must meet, merged key by key
@@ -224,6 +226,9 @@ type Plan struct {
 	Inherit  []string `json:"inherit"`
 	Jobs     []Job    `json:"jobs"`
 	Warnings []string `json:"warnings"`
+	// Release is the release's SBOMs, provenance and signing key (nil:
+	// none of them).
+	Release *Release `json:"release,omitempty"`
 }
 
 // WithThreads returns jobs with GOMAXPROCS=n added to every job's

@@ -252,6 +252,7 @@ func (p *planner) run() (*Plan, manifest.Problems) {
 	p.reportImpossible()
 	p.reportJobProblems()
 	p.checkOutputs()
+	p.planRelease()
 	if len(p.plan.Jobs) == 0 && len(p.ps) == 0 {
 		switch {
 		case len(p.opt.Targets) > 0 || len(p.opt.Builds) > 0:

@@ -28,6 +28,11 @@ func (p *Plan) WriteText(w io.Writer, shardOf string, total int) error {
 			return err
 		}
 	}
+	if r := p.Release; !r.Empty() {
+		if _, err := fmt.Fprintf(w, "# release: %s\n", r.line()); err != nil {
+			return err
+		}
+	}
 	for _, j := range p.Jobs {
 		if _, err := fmt.Fprintf(w, "\n# %s  expect=%s (%s)\n", j.ID, j.Expect.Linkage, j.Expect.Source); err != nil {
 			return err
@@ -60,4 +65,23 @@ func (a *Archive) line() string {
 		s += " +" + f.Name
 	}
 	return s
+}
+
+// line is the release section in one line.
+func (r *Release) line() string {
+	var parts []string
+	if len(r.SBOM) > 0 {
+		parts = append(parts, "SBOM ("+strings.Join(r.SBOM, ", ")+") beside every binary")
+	}
+	if r.Provenance != "" {
+		parts = append(parts, "SLSA provenance "+r.Provenance)
+	}
+	if r.Sign != nil {
+		what := "SHA256SUMS"
+		if r.Provenance != "" {
+			what += " and the provenance"
+		}
+		parts = append(parts, what+" signed with "+r.Sign.String())
+	}
+	return strings.Join(parts, "; ")
 }
