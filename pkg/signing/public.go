@@ -90,6 +90,12 @@ func newPublic(pub crypto.PublicKey, source string) (*PublicKey, error) {
 // KeyID is the key's OpenSSH fingerprint ("SHA256:…").
 func (p *PublicKey) KeyID() string { return ssh.FingerprintSHA256(p.ssh) }
 
+// Matches says whether pub is this key.
+func (p *PublicKey) Matches(pub crypto.PublicKey) bool {
+	k, ok := pub.(interface{ Equal(crypto.PublicKey) bool })
+	return ok && k.Equal(p.pub)
+}
+
 // String names the key.
 func (p *PublicKey) String() string { return p.KeyID() + " from " + p.source }
 
