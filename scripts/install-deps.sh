@@ -12,9 +12,12 @@ set -euo pipefail
 # colours, screenshot); without an emoji font the grid's symbols are boxes.
 # libxml2-utils (xmllint): TestWriteJUnitSchema validates the JUnit XML
 # against pkg/report/testdata/junit-10.xsd.
+# openssh-client (ssh-keygen): the release signatures are verified with
+# `ssh-keygen -Y verify` in pkg/signing and the CLI scripts, and the test
+# keys are made with ssh-keygen; `make release` makes its throwaway key.
 # Under CI=true these tests fail instead of skipping when a tool is missing.
 packages=(gcc libc6-dev git make binutils g++ gcc-mingw-w64-x86-64
-	chromium fonts-dejavu-core fonts-noto-color-emoji libxml2-utils)
+	chromium fonts-dejavu-core fonts-noto-color-emoji libxml2-utils openssh-client)
 
 missing=()
 for p in "${packages[@]}"; do
@@ -35,3 +38,11 @@ fi
 
 cd "$(dirname "$0")/.."
 go mod download
+
+# cyclonedx-gomod: pkg/sbom's cross-check compares the modules of every SBOM
+# portmatrix writes with what CycloneDX's own Go tool finds in the same
+# binary (and its own binary is the third-party CLI the test reads).
+if ! command -v cyclonedx-gomod >/dev/null 2>&1; then
+	echo "installing cyclonedx-gomod v1.10.0 (go install)"
+	go install github.com/CycloneDX/cyclonedx-gomod/cmd/cyclonedx-gomod@v1.10.0
+fi
