@@ -35,10 +35,19 @@ lint:
 # static binaries where the OS allows: archives, SHA256SUMS, a second
 # independent build of every job to prove it reproducible, and the report as
 # Markdown, JUnit, HTML and JSON. The version comes from git describe.
+# The SBOMs and the provenance come from configs/release.yaml's release:
+# section; SHA256SUMS and the provenance are signed with SIGNING_KEY (give
+# your release key; without one a throwaway ed25519 key is made in bin/) and
+# checked with ssh-keygen and portmatrix verify-release.
+SIGNING_KEY ?= bin/release-signing-key
 release: build
-	./$(BIN) build -f configs/release.yaml --dist dist --reproducible \
+	@test -f $(SIGNING_KEY) || { echo "make release: no $(SIGNING_KEY); making a throwaway ed25519 key (give SIGNING_KEY=... to sign with yours)"; ssh-keygen -q -t ed25519 -N '' -C portmatrix-release -f $(SIGNING_KEY); }
+	./$(BIN) build -f configs/release.yaml --dist dist --reproducible --sign-key $(SIGNING_KEY) \
 		--json dist/report.json --markdown dist/report.md --junit dist/junit.xml --html dist/report.html
 	cd dist && sha256sum -c --strict --quiet SHA256SUMS
+	printf 'release %s\n' "$$(cat $(SIGNING_KEY).pub)" > bin/allowed_signers
+	ssh-keygen -Y verify -f bin/allowed_signers -I release -n file -s dist/SHA256SUMS.sig < dist/SHA256SUMS
+	./$(BIN) verify-release --key $(SIGNING_KEY).pub --require-signature dist
 
 # The build matrix benchmark of docs/benchmarks.md: portmatrix against a
 # sequential go build loop and goreleaser on fzf and shfmt, 12 targets, cold

@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/portmatrix/portmatrix/pkg/attest"
 	"github.com/portmatrix/portmatrix/pkg/internal/plural"
 	"github.com/portmatrix/portmatrix/pkg/note"
 	"github.com/portmatrix/portmatrix/pkg/outcache"
@@ -64,6 +65,7 @@ usage and manifest errors.`,
 	}
 	fs := cmd.Flags()
 	o.planFlags.register(fs)
+	o.planFlags.registerRelease(fs)
 	fs.IntVarP(&o.jobs, "jobs", "j", DefaultJobs(), "builds to run at once")
 	fs.BoolVar(&o.failFast, "fail-fast", false, "stop after the first failed build (default: keep going so the report has every row)")
 	fs.DurationVar(&o.timeout, "timeout", 0, "per-job time limit, e.g. 10m (0: none)")
@@ -161,6 +163,15 @@ func runBuild(ctx context.Context, o *buildOptions, stdio Stdio) error {
 	if err := o.checkPaths(ld, opt.Checksums, stdio); err != nil {
 		return err
 	}
+	// The signing key is read before anything is built: a missing or
+	// unreadable key fails the run here, not after an hour of builds.
+	if rel := ld.Plan.Release; rel != nil && rel.Sign != nil && opt.Shard == nil {
+		key, err := attest.LoadKey(rel.Sign, stdio.getenv)
+		if err != nil {
+			return usageErr("%v", err)
+		}
+		opt.SigningKey = key
+	}
 	rep, err := pipeline.Build(ctx, ld, opt)
 	if rep == nil { // nothing was built: a broken C toolchain, a busy or unusable dist directory
 		var pe *pipeline.PreflightError
@@ -204,6 +215,9 @@ func (o *buildOptions) checkPaths(ld *pipeline.Loaded, sums string, stdio Stdio)
 		}
 		if abs, err := filepath.Abs(sums); err == nil {
 			protected[abs] = "the SHA256SUMS file"
+			if r := ld.Plan.Release; r != nil && r.Sign != nil {
+				protected[abs+attest.SignatureExt] = "the signature of SHA256SUMS"
+			}
 		}
 	}
 	if err := o.files(stdio).Check(protected); err != nil {

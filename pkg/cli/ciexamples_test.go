@@ -24,7 +24,7 @@ func TestCIExamplesUseRealFlags(t *testing.T) {
 		"$CI_NODE_INDEX/$CI_NODE_TOTAL", "1/4", "$CI_NODE_INDEX", "1",
 		`"$MANIFEST"`, "portmatrix.yaml", `"$SHARDS"`, "4", `"`, "",
 	)
-	cmdRE := regexp.MustCompile(`portmatrix (build|plan|merge|inspect|init|doctor|targets)\b([^)]*)`)
+	cmdRE := regexp.MustCompile(`portmatrix (build|plan|merge|inspect|init|doctor|targets|sbom|verify-release)\b([^)]*)`)
 	total := 0
 	for _, f := range files {
 		data, err := os.ReadFile(f)

@@ -136,6 +136,8 @@ expects.`,
 		newInitCmd(stdio),
 		newMergeCmd(stdio),
 		newCheckCmd(stdio),
+		newSBOMCmd(stdio),
+		newVerifyReleaseCmd(stdio),
 	)
 	return root
 }

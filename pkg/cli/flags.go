@@ -10,6 +10,7 @@ import (
 	"github.com/portmatrix/portmatrix/pkg/manifest"
 	"github.com/portmatrix/portmatrix/pkg/note"
 	"github.com/portmatrix/portmatrix/pkg/pipeline"
+	"github.com/portmatrix/portmatrix/pkg/plan"
 	"github.com/portmatrix/portmatrix/pkg/release"
 	"github.com/portmatrix/portmatrix/pkg/report"
 )
@@ -25,6 +26,7 @@ type planFlags struct {
 	commit      string
 	date        string
 	passthrough []string
+	release     plan.ReleaseFlags
 }
 
 func (f *planFlags) register(fs *pflag.FlagSet) {
@@ -37,6 +39,15 @@ func (f *planFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.commit, "commit", "", "value of {{.Commit}} in templates (default git HEAD, else \"none\")")
 	fs.StringVar(&f.date, "date", "", "value of {{.Date}} in templates, RFC 3339 (default SOURCE_DATE_EPOCH, else the commit time, else now)")
 	fs.StringArrayVar(&f.passthrough, "env-passthrough", nil, "pass this variable of the environment to every job, with its value shown in the plan and the report (repeatable; like env_passthrough in the manifest)")
+}
+
+// registerRelease adds the flags that override the manifest's release
+// section (build and plan).
+func (f *planFlags) registerRelease(fs *pflag.FlagSet) {
+	fs.StringVar(&f.release.SBOM, "sbom", "", "SBOMs beside every binary: cyclonedx, spdx, cyclonedx,spdx or none (default the manifest's release.sbom)")
+	fs.StringVar(&f.release.Provenance, "provenance", "", "write the release's SLSA provenance to this file name in the dist directory, or none (default the manifest's release.provenance)")
+	fs.StringVar(&f.release.SignKey, "sign-key", "", "sign SHA256SUMS and the provenance with this private key file (ed25519 or ECDSA; PEM or OpenSSH), or none")
+	fs.StringVar(&f.release.SignKeyEnv, "sign-key-env", "", "sign with the private key held by this environment variable (a CI secret)")
 }
 
 func registerGo(fs *pflag.FlagSet, goBin *string) {
@@ -58,7 +69,8 @@ func goCommand(flag string, stdio Stdio) string {
 func (f *planFlags) loadOptions(stdio Stdio) pipeline.LoadOptions {
 	return pipeline.LoadOptions{
 		File: f.file, GoBin: goCommand(f.goBin, stdio), Dist: f.dist, Targets: f.targets, Builds: f.builds, Passthrough: f.passthrough,
-		Stamp: release.StampOptions{Version: f.version, Commit: f.commit, Date: f.date, SourceDateEpoch: stdio.getenv("SOURCE_DATE_EPOCH")},
+		Release: f.release,
+		Stamp:   release.StampOptions{Version: f.version, Commit: f.commit, Date: f.date, SourceDateEpoch: stdio.getenv("SOURCE_DATE_EPOCH")},
 	}
 }
 

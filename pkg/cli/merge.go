@@ -7,10 +7,14 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/portmatrix/portmatrix/pkg/attest"
 	"github.com/portmatrix/portmatrix/pkg/checksum"
 	"github.com/portmatrix/portmatrix/pkg/merge"
+	"github.com/portmatrix/portmatrix/pkg/pipeline"
+	"github.com/portmatrix/portmatrix/pkg/plan"
 	"github.com/portmatrix/portmatrix/pkg/release"
 	"github.com/portmatrix/portmatrix/pkg/report"
+	"github.com/portmatrix/portmatrix/pkg/signing"
 )
 
 type mergeOptions struct {
@@ -18,6 +22,7 @@ type mergeOptions struct {
 	dist      string
 	checksums string
 	noVerify  bool
+	release   plan.ReleaseFlags
 }
 
 func newMergeCmd(stdio Stdio) *cobra.Command {
@@ -28,7 +33,10 @@ func newMergeCmd(stdio Stdio) *cobra.Command {
 		Long: `merge reads the JSON reports that 'portmatrix build --shard i/n --json F'
 wrote on each CI machine and writes the report of the whole release: the
 table (or --json -), and the --json, --markdown, --junit and --html files
-asked for, plus SHA256SUMS in the dist directory.
+asked for, plus SHA256SUMS in the dist directory, and the release's
+provenance and signatures when the manifest's release section (recorded in
+the fragments) or the flags ask for them: one provenance for the whole
+release, naming every artifact of every shard.
 
 A partial release is an error: merge refuses fragments of different
 manifests, commits, versions or Go toolchains, a shard given twice or
@@ -46,6 +54,9 @@ or violated its expectations, 2 when the fragments cannot be merged.`,
 	fs.StringVar(&o.dist, "dist", "dist", "directory holding the shards' binaries and archives; SHA256SUMS is written there")
 	fs.StringVar(&o.checksums, "checksums", "", "SHA256SUMS file to write (default SHA256SUMS in --dist; none: do not write one)")
 	fs.BoolVar(&o.noVerify, "no-verify", false, "do not check the files in --dist against the fragments' hashes")
+	fs.StringVar(&o.release.Provenance, "provenance", "", "write the release's SLSA provenance to this file name in --dist, or none (default what the fragments' manifest asks)")
+	fs.StringVar(&o.release.SignKey, "sign-key", "", "sign SHA256SUMS and the provenance with this private key file, or none (default the fragments' release.sign)")
+	fs.StringVar(&o.release.SignKeyEnv, "sign-key-env", "", "sign with the private key held by this environment variable")
 	return cmd
 }
 
@@ -62,8 +73,18 @@ func runMerge(ctx context.Context, o *mergeOptions, args []string, stdio Stdio) 
 	if err != nil {
 		return usageErr("%v", err)
 	}
-	if err := o.checkPaths(args, stdio); err != nil {
+	rel, err := o.releaseOf(rep)
+	if err != nil {
 		return err
+	}
+	if err := o.checkPaths(args, rel, stdio); err != nil {
+		return err
+	}
+	var key *signing.Key
+	if rel != nil && rel.Sign != nil {
+		if key, err = attest.LoadKey(rel.Sign, stdio.getenv); err != nil {
+			return usageErr("%v", err)
+		}
 	}
 	entries := rep.ChecksumEntries()
 	fi, statErr := os.Stat(o.dist)
@@ -86,20 +107,62 @@ func runMerge(ctx context.Context, o *mergeOptions, args []string, stdio Stdio) 
 		}
 		rep.Checksums = path
 	}
+	if rel != nil && (rel.Provenance != "" || key != nil) {
+		if rel.Provenance != "" && !distExists {
+			return usageErr("--dist %s does not exist: the provenance is written there (or give --provenance none)", o.dist)
+		}
+		att, err := attest.Write(ctx, rep, entries, attest.Options{Provenance: rel.Provenance, Key: key, BuilderID: pipeline.BuilderID(rep.Tool)})
+		rep.Attestation = att
+		if err != nil {
+			return &exitError{code: ExitFailed, err: err}
+		}
+	}
 	if err := o.reportFlags.write(rep, stdio); err != nil {
 		return err
 	}
 	return finish(ctx, rep.Failed(), stdio)
 }
 
+// releaseOf is what the merged release records: the fragments' release
+// section with the provenance moved into --dist, and the flags' overrides.
+func (o *mergeOptions) releaseOf(rep *report.Report) (*plan.Release, error) {
+	var r plan.Release
+	if rep.Release != nil {
+		r = *rep.Release
+		if r.Provenance != "" {
+			r.Provenance = filepath.Join(o.dist, filepath.Base(r.Provenance))
+		}
+	}
+	r, ps := r.Override(o.release, o.dist)
+	if len(ps) > 0 {
+		return nil, usageErr("%v", ps.Error())
+	}
+	if r.Empty() {
+		return nil, nil
+	}
+	rep.Release = &r
+	return &r, nil
+}
+
 // checkPaths refuses, before anything is written, a report or sums path
-// that would overwrite a fragment being merged, or an existing file that
-// is not an earlier report of the same kind (report.CheckWrite).
-func (o *mergeOptions) checkPaths(fragments []string, stdio Stdio) error {
+// that would overwrite a fragment being merged, the provenance or the
+// signing key, or an existing file that is not an earlier report of the
+// same kind (report.CheckWrite).
+func (o *mergeOptions) checkPaths(fragments []string, rel *plan.Release, stdio Stdio) error {
 	protected := map[string]string{}
 	for _, f := range fragments {
 		if abs, err := filepath.Abs(f); err == nil {
 			protected[abs] = "the fragment " + f
+		}
+	}
+	if rel != nil {
+		for path, what := range map[string]string{rel.Provenance: "the provenance", signKeyFile(rel): "the signing key"} {
+			if abs, err := filepath.Abs(path); err == nil && path != "" {
+				if w, ok := protected[abs]; ok {
+					return usageErr("%s %s is %s", what, path, w)
+				}
+				protected[abs] = what
+			}
 		}
 	}
 	if o.checksums != "none" {
@@ -110,9 +173,22 @@ func (o *mergeOptions) checkPaths(fragments []string, stdio Stdio) error {
 		if err := report.CheckWrite("--checksums", path, report.KindSums, protected); err != nil {
 			return usageErr("%v", err)
 		}
+		if rel != nil && rel.Sign != nil {
+			if abs, err := filepath.Abs(path); err == nil {
+				protected[abs+attest.SignatureExt] = "the signature of SHA256SUMS"
+			}
+		}
 	}
 	if err := o.files(stdio).Check(protected); err != nil {
 		return usageErr("%v", err)
 	}
 	return nil
+}
+
+// signKeyFile is the signing key's file, "" when none.
+func signKeyFile(rel *plan.Release) string {
+	if rel.Sign == nil {
+		return ""
+	}
+	return rel.Sign.File
 }

@@ -39,6 +39,7 @@ ${{ matrix.shard }}); --shard i/n prints only that part of the plan.`,
 	}
 	fs := cmd.Flags()
 	o.register(fs)
+	o.registerRelease(fs)
 	fs.BoolVar(&o.json, "json", false, "print the plan as JSON (same as --format json)")
 	fs.StringVar(&o.format, "format", "text", "text, json, or github-matrix (with --shards)")
 	fs.IntVar(&o.shards, "shards", 0, "number of parts for --format github-matrix")

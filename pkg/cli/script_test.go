@@ -18,6 +18,7 @@ import (
 
 	"github.com/portmatrix/portmatrix/pkg/internal/atomicfile"
 	"github.com/portmatrix/portmatrix/pkg/internal/reportschema"
+	"github.com/portmatrix/portmatrix/pkg/internal/sbomschema"
 	"github.com/portmatrix/portmatrix/pkg/outcache"
 	"github.com/portmatrix/portmatrix/pkg/signals"
 	"github.com/portmatrix/portmatrix/pkg/toolchain"
@@ -102,6 +103,7 @@ func TestScripts(t *testing.T) {
 		Condition: have,
 		Cmds: map[string]func(*testscript.TestScript, bool, []string){
 			"validate-report": validateReport,
+			"validate-sbom":   validateSBOM,
 			"corrupt-cache":   corruptCache,
 			"waitfile":        waitFile,
 			"signal":          sendSignal,
@@ -170,6 +172,20 @@ func have(cond string) (bool, error) {
 		return false, fmt.Errorf("%s is not installed and CI=true: run scripts/install-deps.sh and scripts/install-toolchains.sh", name)
 	}
 	return false, nil
+}
+
+// validateSBOM is the script command `validate-sbom FILE...`: each file
+// is an SBOM (NAME.cdx.json or NAME.spdx.json) that the official CycloneDX
+// 1.6 or SPDX 2.3 schema accepts.
+func validateSBOM(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) == 0 {
+		ts.Fatalf("usage: validate-sbom FILE...")
+	}
+	for _, f := range args {
+		if err := sbomschema.ValidateFile(ts.MkAbs(f)); err != nil {
+			ts.Fatalf("%v", err)
+		}
+	}
 }
 
 // waitFile is the script command `waitfile FILE`: it waits (up to a

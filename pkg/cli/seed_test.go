@@ -18,8 +18,10 @@ import (
 
 	"github.com/portmatrix/portmatrix/pkg/inspect"
 	"github.com/portmatrix/portmatrix/pkg/internal/reportschema"
+	"github.com/portmatrix/portmatrix/pkg/internal/sbomschema"
 	"github.com/portmatrix/portmatrix/pkg/internal/snapshot"
 	"github.com/portmatrix/portmatrix/pkg/report"
+	"github.com/portmatrix/portmatrix/pkg/toolchain"
 )
 
 // TestSeedExample builds the bundled example (the one `make demo` runs) for
@@ -42,6 +44,7 @@ func TestSeedExample(t *testing.T) {
 	var out, errb bytes.Buffer
 	code := Main(context.Background(), []string{"build",
 		"-f", "../../examples/seed/portmatrix.yaml", "--dist", dist, "--json", jsonFile, "--progress", "none",
+		"--sbom", "cyclonedx,spdx",
 	}, Stdio{Out: &out, Err: &errb})
 	require.Equal(t, ExitOK, code, "stdout:\n%s\nstderr:\n%s", out.String(), errb.String())
 
@@ -125,6 +128,8 @@ func TestSeedExample(t *testing.T) {
 	}
 	assert.Equal(t, "aarch64", got["cgohello-windows-arm64/windows/arm64/cgo"].CToolchain.Target[:7])
 
+	checkSeedSBOMs(t, dist, got)
+
 	// Smoke runs: static cross binaries start under qemu with no sysroot,
 	// dynamic ones with the cross sysroot.
 	for id, how := range map[string]string{
@@ -175,4 +180,66 @@ func stableReport(rep report.Report) string {
 		fmt.Fprintf(&b, "%-52s %-8s %-10s %-50s %-11s %s\n", j.ID, j.Status, j.Linkage, libs, floor, runs)
 	}
 	return b.String()
+}
+
+// checkSeedSBOMs checks the SBOMs the seed build wrote beside every binary:
+// schema-valid, and saying what each binary links. A static cgo binary
+// carries its C library as a component (glibc from Debian's gcc, musl
+// from musl-gcc or zig, with the versions those toolchains link); a
+// dynamic one lists libc.so.6 with its glibc floor and carries none.
+func checkSeedSBOMs(t *testing.T, dist string, got map[string]report.Job) {
+	t.Helper()
+	for id, j := range got {
+		if j.File == "" {
+			continue
+		}
+		require.Len(t, j.SBOMs, 2, id)
+		for _, s := range j.SBOMs {
+			require.NoError(t, sbomschema.ValidateFile(filepath.Join(dist, filepath.FromSlash(s.File))), id)
+		}
+	}
+	type libc struct{ name, version string }
+	hostGlibc := toolchain.SysrootGlibc(toolchain.Toolchain{Libc: "glibc", Name: "native"})
+	require.NotEmpty(t, hostGlibc)
+	for id, want := range map[string]*libc{
+		"cgohello/linux/amd64/cgo-extldflags-static":       {"glibc", hostGlibc},
+		"cgohello-cross/linux/arm64/cgo-extldflags-static": {"glibc", toolchain.SysrootGlibc(toolchain.Toolchain{Libc: "glibc", Name: "aarch64-linux-gnu", Sysroot: "/usr/aarch64-linux-gnu"})},
+		"cgohello-musl/linux/amd64/musl-static":            {"musl", "1.2.3"},
+		"whoami-musl-cross/linux/arm64/musl-static":        {"musl", "1.2.4"},
+		"whoami-glibc217/linux/amd64/glibc217":             nil,
+		"fileserver/linux/amd64/cgo":                       nil,
+		"hello/linux/amd64/nocgo":                          nil,
+	} {
+		j := got[id]
+		require.NotEmpty(t, j.File, id)
+		data, err := os.ReadFile(filepath.Join(dist, filepath.FromSlash(j.File)+".cdx.json"))
+		require.NoError(t, err, id)
+		var doc struct {
+			Components []struct {
+				Name, Version string
+				Properties    []struct{ Name, Value string }
+			}
+		}
+		require.NoError(t, json.Unmarshal(data, &doc), id)
+		var runtimes []libc
+		floor := ""
+		for _, c := range doc.Components {
+			for _, p := range c.Properties {
+				if p.Name == "portmatrix:role" && p.Value == "c-runtime" {
+					runtimes = append(runtimes, libc{c.Name, c.Version})
+				}
+				if c.Name == "libc.so.6" && p.Name == "portmatrix:glibc_floor" {
+					floor = p.Value
+				}
+			}
+		}
+		if want == nil {
+			assert.Empty(t, runtimes, "%s: no C library inside", id)
+		} else {
+			assert.Equal(t, []libc{*want}, runtimes, "%s: the C library linked in", id)
+		}
+		if j.MaxGlibc != "" {
+			assert.Equal(t, j.MaxGlibc, floor, "%s: the glibc floor on libc.so.6", id)
+		}
+	}
 }

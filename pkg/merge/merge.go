@@ -77,6 +77,9 @@ func Merge(frags []Fragment) (*report.Report, error) {
 				return nil, fmt.Errorf("%s and %s come from different releases: %s %q vs %q", first.Name, f.Name, c.what, c.a, c.b)
 			}
 		}
+		if !slices.Equal(sbomsOf(r0), sbomsOf(r)) {
+			return nil, fmt.Errorf("%s and %s wrote different SBOMs (%v vs %v): every shard needs the same --sbom", first.Name, f.Name, sbomsOf(r0), sbomsOf(r))
+		}
 		if !slices.Equal(r0.Plan, r.Plan) {
 			return nil, fmt.Errorf("%s and %s have different plans (%d vs %d jobs): the manifest or the --targets/--build selection differs", first.Name, f.Name, len(r0.Plan), len(r.Plan))
 		}
@@ -122,6 +125,7 @@ func Merge(frags []Fragment) (*report.Report, error) {
 	out := *r0
 	out.Shard = nil
 	out.Checksums = ""
+	out.Attestation = nil
 	out.Jobs = make([]report.Job, 0, len(r0.Plan))
 	for _, id := range r0.Plan {
 		out.Jobs = append(out.Jobs, byID[id])
@@ -196,4 +200,12 @@ func list(ids []string) string {
 		return strings.Join(ids, ", ")
 	}
 	return strings.Join(ids[:maxListed], ", ") + fmt.Sprintf(" and %d more", len(ids)-maxListed)
+}
+
+// sbomsOf are the SBOM formats a fragment's release wrote.
+func sbomsOf(r *report.Report) []string {
+	if r.Release == nil {
+		return nil
+	}
+	return r.Release.SBOM
 }

@@ -48,6 +48,9 @@ type LoadOptions struct {
 	// Stamp is what the release stamp can come from (release.Stamp); its
 	// Dir is the manifest's directory.
 	Stamp release.StampOptions
+	// Release overrides the manifest's release section (--sbom,
+	// --provenance, --sign-key, --sign-key-env).
+	Release plan.ReleaseFlags
 	// SelectToolchain picks the C toolchain of a cgo job (nil: the real
 	// selection); `portmatrix doctor` records instead.
 	SelectToolchain func(toolchain.Need, toolchain.Overrides) (toolchain.Toolchain, error)
@@ -191,6 +194,7 @@ func Load(ctx context.Context, opt LoadOptions) (*Loaded, error) {
 		SelectToolchain: opt.SelectToolchain,
 		Zig:             ld.Zig, ZigCache: ld.ZigCache,
 		Passthrough: opt.Passthrough, LookupEnv: lookupIn(raw),
+		Release: opt.Release,
 	})
 	if all := mergeProblems(ps, pps); len(all) > 0 {
 		return nil, &ProblemsError{Problems: all}
@@ -339,6 +343,17 @@ func (ld *Loaded) Protected() map[string]string {
 		add(j.Log, "the build log of job "+j.ID)
 		if j.Archive != nil {
 			add(j.Archive.Path, "the archive of job "+j.ID)
+		}
+		for _, p := range ld.Plan.Release.SBOMPaths(j) {
+			add(p, "an SBOM of job "+j.ID)
+		}
+	}
+	if r := ld.Plan.Release; r != nil {
+		if r.Provenance != "" {
+			add(r.Provenance, "the provenance")
+		}
+		if r.Sign != nil && r.Sign.File != "" {
+			add(r.Sign.File, "the signing key")
 		}
 	}
 	return out

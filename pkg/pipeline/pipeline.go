@@ -8,7 +8,8 @@
 //	verify      every binary inspected and checked as soon as it is built
 //	smoke       binaries started natively or under an emulator
 //	repro       a second, independent build of every job, compared
-//	release     archives and SHA256SUMS
+//	release     archives, SBOMs beside the binaries, SHA256SUMS
+//	attest      the release's provenance, signatures of it and SHA256SUMS
 //	report      every stage's result made into rows, once (report.Collect)
 //
 // Options carry the seams tests need: the build.Runner, the clock, the
@@ -35,6 +36,7 @@ import (
 	"github.com/portmatrix/portmatrix/pkg/report"
 	"github.com/portmatrix/portmatrix/pkg/repro"
 	"github.com/portmatrix/portmatrix/pkg/shard"
+	"github.com/portmatrix/portmatrix/pkg/signing"
 	"github.com/portmatrix/portmatrix/pkg/smoke"
 	"github.com/portmatrix/portmatrix/pkg/toolchain"
 )
@@ -79,6 +81,9 @@ type Options struct {
 	// Checksums is the SHA256SUMS file to write ("": none; a shard writes
 	// none).
 	Checksums string
+	// SigningKey signs SHA256SUMS and the provenance when the plan's
+	// release asks for signing (loaded before the run: attest.LoadKey).
+	SigningKey *signing.Key
 
 	// Observer shows the pool's progress (build.Quiet when nil); Notify
 	// gets the notes of every stage (dropped when nil).
@@ -93,6 +98,7 @@ type Options struct {
 	WarmZig   func(context.Context, toolchain.Use) error                   // toolchain.WarmZig with the run's go command
 	Smoker    Smoker                                                       // a smoke.Runner for the host
 	Repro     func() (Rechecker, error)                                    // a repro.Session
+	Facts     func(context.Context, toolchain.Toolchain) toolchain.Facts   // toolchain.FactsOf in Environ
 }
 
 // Smoker starts binaries (smoke.Runner).
@@ -173,6 +179,10 @@ func Build(ctx context.Context, ld *Loaded, opt Options) (*report.Report, error)
 	st.Repro = r.repro(ctx, st)
 	files, packErr := r.pack(ctx, st, inc)
 	st.Files = files
+	st.Facts = r.facts(ctx, st)
+	if packErr == nil {
+		packErr = r.sboms(ctx, st)
+	}
 	if err := inc.Save(r.opt.Shard == nil && !ld.Filtered); err != nil {
 		r.notify(note.Warnf("the next run cannot skip unchanged jobs: %v", err))
 	}
@@ -181,6 +191,9 @@ func Build(ctx context.Context, ld *Loaded, opt Options) (*report.Report, error)
 		return rep, packErr
 	}
 	if err := r.writeSums(rep, inc); err != nil {
+		return rep, err
+	}
+	if err := r.attest(ctx, rep); err != nil {
 		return rep, err
 	}
 	return rep, nil
@@ -224,6 +237,12 @@ func defaults(opt Options, ld *Loaded) Options {
 	}
 	if opt.Smoker == nil {
 		opt.Smoker = &smoke.Runner{Host: ld.host(), GOROOT: ld.GoEnv.GOROOT()}
+	}
+	if opt.Facts == nil {
+		environ := opt.Environ
+		opt.Facts = func(ctx context.Context, tc toolchain.Toolchain) toolchain.Facts {
+			return toolchain.FactsOf(ctx, tc, environ)
+		}
 	}
 	if opt.Repro == nil {
 		// The second builds run in the environment of the first ones.

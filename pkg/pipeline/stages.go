@@ -267,8 +267,10 @@ func (r *run) report(st report.Stages, started time.Time) *report.Report {
 		Version:        r.ld.Stamp.Version,
 		Commit:         r.ld.Stamp.Commit,
 		Date:           r.ld.Stamp.Date,
+		DateSource:     r.ld.Stamp.DateSource,
 		ManifestSHA256: r.ld.ManifestSHA256,
 		Plan:           make([]string, len(r.ld.Plan.Jobs)),
+		Release:        r.ld.Plan.Release,
 	}
 	for i, j := range r.ld.Plan.Jobs {
 		rep.Plan[i] = j.ID

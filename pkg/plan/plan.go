@@ -33,6 +33,17 @@ type Stamp struct {
 	DateSource string `json:"date_source,omitempty"`
 }
 
+// The values of Stamp.DateSource.
+const (
+	DateFromFlag  = "--date"
+	DateFromEpoch = "SOURCE_DATE_EPOCH"
+	DateFromGit   = "git"
+	DateFromNow   = "now"
+)
+
+// DateSources lists every Stamp.DateSource.
+var DateSources = []string{DateFromFlag, DateFromEpoch, DateFromGit, DateFromNow}
+
 // Options are the inputs to New besides the manifest.
 type Options struct {
 	// Table is the platform list of the Go toolchain in use.

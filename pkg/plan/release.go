@@ -28,6 +28,23 @@ func (r *Release) Empty() bool {
 	return r == nil || (len(r.SBOM) == 0 && r.Provenance == "" && r.Sign == nil)
 }
 
+// SBOMExt is what the SBOM of each format adds to its binary's path
+// (package sbom's Format.Ext; a test holds the two together).
+var SBOMExt = map[string]string{"cyclonedx": ".cdx.json", "spdx": ".spdx.json"}
+
+// SBOMPaths are the SBOM files of job j, one per format, beside its
+// binary.
+func (r *Release) SBOMPaths(j Job) []string {
+	if r == nil {
+		return nil
+	}
+	var out []string
+	for _, f := range r.SBOM {
+		out = append(out, j.Output+SBOMExt[f])
+	}
+	return out
+}
+
 // SignKey says where the signing key comes from; never the key itself.
 type SignKey struct {
 	// File is the private key file's absolute path; "" when Env is set.
@@ -92,56 +109,41 @@ func (p *planner) planRelease() {
 		}
 	}
 	f := p.opt.Release
-	switch f.SBOM {
-	case "":
-	case "none":
-		r.SBOM = nil
-	default:
-		r.SBOM = nil
-		for _, s := range strings.Split(f.SBOM, ",") {
-			s = strings.TrimSpace(s)
-			if !slices.Contains(manifest.SBOMFormats, s) {
-				p.ps = append(p.ps, manifest.Problem{File: "--sbom", Msg: fmt.Sprintf("%q is not an SBOM format; use cyclonedx, spdx, both (cyclonedx,spdx) or none", s)})
-				continue
-			}
-			if !slices.Contains(r.SBOM, s) {
-				r.SBOM = append(r.SBOM, s)
-			}
-		}
-	}
-	switch f.Provenance {
-	case "":
-	case "none":
-		r.Provenance = ""
-	default:
-		if strings.ContainsAny(f.Provenance, `/\`) || f.Provenance == "." || f.Provenance == ".." {
-			p.ps = append(p.ps, manifest.Problem{File: "--provenance", Msg: fmt.Sprintf("%q must be a plain file name in the dist directory, such as %s", f.Provenance, manifest.DefaultProvenanceFile)})
-		} else {
-			r.Provenance = filepath.Join(p.plan.DistDir, f.Provenance)
-		}
-	}
-	switch {
-	case f.SignKey != "" && f.SignKeyEnv != "":
-		p.ps = append(p.ps, manifest.Problem{File: "--sign-key", Msg: "give --sign-key or --sign-key-env, not both"})
-	case f.SignKey == "none":
-		r.Sign = nil
-	case f.SignKey != "":
-		abs, err := filepath.Abs(f.SignKey)
-		if err != nil {
-			abs = f.SignKey
-		}
-		r.Sign = &SignKey{File: abs, PassphraseEnv: passphraseOf(r.Sign)}
-	case f.SignKeyEnv != "":
-		if err := manifest.CheckPassthrough(f.SignKeyEnv); err != nil {
-			p.ps = append(p.ps, manifest.Problem{File: "--sign-key-env", Msg: err.Error()})
-		}
-		r.Sign = &SignKey{Env: f.SignKeyEnv, PassphraseEnv: passphraseOf(r.Sign)}
-	}
+	r, ps := r.Override(f, p.plan.DistDir)
+	p.ps = append(p.ps, ps...)
 	if k := r.Sign; k != nil && k.File != "" {
 		p.checkKeyShipped(k.File, f.SignKey != "")
 	}
 	if !r.Empty() {
 		p.plan.Release = &r
+		p.checkReleasePaths(&r)
+	}
+}
+
+// checkReleasePaths refuses an SBOM or provenance path that is another
+// file of the plan (a binary, log or archive, or another SBOM): nothing
+// the release writes may overwrite what a job made.
+func (p *planner) checkReleasePaths(r *Release) {
+	taken := map[string]string{}
+	for _, j := range p.plan.Jobs {
+		taken[j.Output] = "the binary of job " + j.ID
+		taken[j.Log] = "the build log of job " + j.ID
+		if j.Archive != nil {
+			taken[j.Archive.Path] = "the archive of job " + j.ID
+		}
+	}
+	for _, j := range p.plan.Jobs {
+		for _, path := range r.SBOMPaths(j) {
+			if what, ok := taken[path]; ok {
+				p.ps = append(p.ps, manifest.Problem{File: p.m.File, Field: "release.sbom",
+					Msg: fmt.Sprintf("the SBOM %s of job %s would overwrite %s; rename the binary or the output", path, j.ID, what)})
+				continue
+			}
+			taken[path] = "the SBOM of job " + j.ID
+		}
+	}
+	if what, ok := taken[r.Provenance]; ok && r.Provenance != "" {
+		p.ps = append(p.ps, manifest.Problem{File: p.m.File, Field: "release.provenance", Msg: fmt.Sprintf("the provenance %s would overwrite %s; give it another name", r.Provenance, what)})
 	}
 }
 
@@ -181,4 +183,62 @@ func (p *planner) checkKeyShipped(key string, fromFlag bool) {
 			}
 		}
 	}
+}
+
+// Override is r with the flags' overrides applied (distDir is where a
+// --provenance file name goes); problems name the flag. build and plan
+// apply them to the manifest's section, merge to the fragments'.
+func (r Release) Override(f ReleaseFlags, distDir string) (Release, manifest.Problems) {
+	var ps manifest.Problems
+	if r.Sign != nil {
+		k := *r.Sign
+		r.Sign = &k
+	}
+	r.SBOM = slices.Clone(r.SBOM)
+	switch f.SBOM {
+	case "":
+	case "none":
+		r.SBOM = nil
+	default:
+		r.SBOM = nil
+		for _, s := range strings.Split(f.SBOM, ",") {
+			s = strings.TrimSpace(s)
+			if !slices.Contains(manifest.SBOMFormats, s) {
+				ps = append(ps, manifest.Problem{File: "--sbom", Msg: fmt.Sprintf("%q is not an SBOM format; use cyclonedx, spdx, both (cyclonedx,spdx) or none", s)})
+				continue
+			}
+			if !slices.Contains(r.SBOM, s) {
+				r.SBOM = append(r.SBOM, s)
+			}
+		}
+	}
+	switch f.Provenance {
+	case "":
+	case "none":
+		r.Provenance = ""
+	default:
+		if strings.ContainsAny(f.Provenance, `/\`) || f.Provenance == "." || f.Provenance == ".." {
+			ps = append(ps, manifest.Problem{File: "--provenance", Msg: fmt.Sprintf("%q must be a plain file name in the dist directory, such as %s", f.Provenance, manifest.DefaultProvenanceFile)})
+		} else {
+			r.Provenance = filepath.Join(distDir, f.Provenance)
+		}
+	}
+	switch {
+	case f.SignKey != "" && f.SignKeyEnv != "":
+		ps = append(ps, manifest.Problem{File: "--sign-key", Msg: "give --sign-key or --sign-key-env, not both"})
+	case f.SignKey == "none":
+		r.Sign = nil
+	case f.SignKey != "":
+		abs, err := filepath.Abs(f.SignKey)
+		if err != nil {
+			abs = f.SignKey
+		}
+		r.Sign = &SignKey{File: abs, PassphraseEnv: passphraseOf(r.Sign)}
+	case f.SignKeyEnv != "":
+		if err := manifest.CheckPassthrough(f.SignKeyEnv); err != nil {
+			ps = append(ps, manifest.Problem{File: "--sign-key-env", Msg: err.Error()})
+		}
+		r.Sign = &SignKey{Env: f.SignKeyEnv, PassphraseEnv: passphraseOf(r.Sign)}
+	}
+	return r, ps
 }

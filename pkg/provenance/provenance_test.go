@@ -199,8 +199,8 @@ func TestOpenRejects(t *testing.T) {
 		"not a stmt":      {envOf(provenance.PayloadType, "[1,2]"), "not an in-toto statement"},
 		"old statement":   {envOf(provenance.PayloadType, `{"_type":"https://in-toto.io/Statement/v0.1"}`), "_type"},
 		"no subject":      {envOf(provenance.PayloadType, `{"_type":"https://in-toto.io/Statement/v1","predicateType":"https://slsa.dev/provenance/v1","predicate":{}}`), "subject"},
-		"wrong predicate": {envOf(provenance.PayloadType, `{"_type":"https://in-toto.io/Statement/v1","subject":[{"name":"a","digest":{"sha256":"` + strings.Repeat("00", 32) + `"}}],"predicateType":"https://example.com/x","predicate":{}}`), "predicateType"},
-		"second line bad": {append(append(envOf(provenance.PayloadType, `{"_type":"https://in-toto.io/Statement/v1","subject":[{"name":"a","digest":{"sha256":"` + strings.Repeat("00", 32) + `"}}],"predicateType":"https://slsa.dev/provenance/v1","predicate":{}}`), '\n'), []byte("x\n")...), "line 2:"},
+		"wrong predicate": {envOf(provenance.PayloadType, `{"_type":"https://in-toto.io/Statement/v1","subject":[{"name":"a","digest":{"sha256":"`+strings.Repeat("00", 32)+`"}}],"predicateType":"https://example.com/x","predicate":{}}`), "predicateType"},
+		"second line bad": {append(append(envOf(provenance.PayloadType, `{"_type":"https://in-toto.io/Statement/v1","subject":[{"name":"a","digest":{"sha256":"`+strings.Repeat("00", 32)+`"}}],"predicateType":"https://slsa.dev/provenance/v1","predicate":{}}`), '\n'), []byte("x\n")...), "line 2:"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, err := provenance.Open(ctx, c.data)

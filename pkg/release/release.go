@@ -63,6 +63,8 @@ type Artifact struct {
 type Files struct {
 	File    string
 	Archive *Artifact
+	// SBOMs are the binary's SBOMs, one per format asked (WriteSBOMs).
+	SBOMs []Artifact
 }
 
 // archiveFormatVersion is hashed into every ArchiveKey; bump it when the

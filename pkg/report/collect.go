@@ -8,6 +8,7 @@ import (
 	"github.com/portmatrix/portmatrix/pkg/release"
 	"github.com/portmatrix/portmatrix/pkg/repro"
 	"github.com/portmatrix/portmatrix/pkg/smoke"
+	"github.com/portmatrix/portmatrix/pkg/toolchain"
 	"github.com/portmatrix/portmatrix/pkg/verify"
 )
 
@@ -29,8 +30,11 @@ type Stages struct {
 	// Repro is the reproducibility check of each job (an empty Verdict: not
 	// checked).
 	Repro []repro.Result
-	// Files is what each job ships (Job.File, Job.Archive).
+	// Files is what each job ships (Job.File, Job.Archive, Job.SBOMs).
 	Files []release.Files
+	// Facts is what each job's C toolchain is (CToolchain.Facts); nil
+	// for a job without one, or when the release asks for no record.
+	Facts []*toolchain.Facts
 	// Check is what `portmatrix check` found of each row. When set, a
 	// failed row's error is the first compiler error (or the check's own
 	// reason) with no log tail, and Output names a binary only when the row
@@ -75,6 +79,9 @@ func collectOne(st Stages, i int, res build.Result) Job {
 	}
 	if tc := j.Toolchain; tc != nil {
 		row.CToolchain = &CToolchain{Name: tc.Name, CC: tc.CC, Zig: tc.Zig, Target: tc.Target, Glibc: tc.Glibc, Reason: tc.Reason}
+		if i < len(st.Facts) {
+			row.CToolchain.Facts = st.Facts[i]
+		}
 	}
 	row.Status = statusOf(res.Status)
 	if res.Err != nil {
@@ -110,6 +117,9 @@ func collectOne(st Stages, i int, res build.Result) Job {
 			row.File = st.Files[i].File
 			if a := st.Files[i].Archive; a != nil {
 				row.Archive = &Artifact{File: a.File, SHA256: a.SHA256, Size: a.Size}
+			}
+			for _, a := range st.Files[i].SBOMs {
+				row.SBOMs = append(row.SBOMs, Artifact{File: a.File, SHA256: a.SHA256, Size: a.Size})
 			}
 		}
 	}

@@ -14,7 +14,9 @@ import (
 	"time"
 
 	"github.com/portmatrix/portmatrix/pkg/checksum"
+	"github.com/portmatrix/portmatrix/pkg/plan"
 	"github.com/portmatrix/portmatrix/pkg/smoke"
+	"github.com/portmatrix/portmatrix/pkg/toolchain"
 )
 
 // SchemaVersion is the version of the JSON document written by WriteJSON, so
@@ -64,9 +66,12 @@ type Report struct {
 	// Release identity, so that `portmatrix merge` can refuse fragments of
 	// different releases: the template stamp, the hash of the manifest's
 	// bytes and every job id of the whole plan (before sharding).
-	Version        string   `json:"version,omitempty"`
-	Commit         string   `json:"commit,omitempty"`
-	Date           string   `json:"date,omitempty"`
+	Version string `json:"version,omitempty"`
+	Commit  string `json:"commit,omitempty"`
+	Date    string `json:"date,omitempty"`
+	// DateSource says where Date comes from: --date, SOURCE_DATE_EPOCH,
+	// git (the commit time) or now.
+	DateSource     string   `json:"date_source,omitempty"`
 	ManifestSHA256 string   `json:"manifest_sha256,omitempty"`
 	Plan           []string `json:"plan,omitempty"`
 	// Shard is set when the run built one part of the plan (--shard i/n).
@@ -74,6 +79,29 @@ type Report struct {
 	// Checksums is the SHA256SUMS file written for this run, relative to
 	// the working directory ("" when none was written).
 	Checksums string `json:"checksums,omitempty"`
+	// Release is what the plan's release asks for (SBOMs, provenance,
+	// signing key's source), so that merge writes the release's
+	// provenance and signatures as the shards' manifest says.
+	Release *plan.Release `json:"release,omitempty"`
+	// Attestation is the release's provenance and signatures, when the
+	// release asks for them (nil: none written).
+	Attestation *Attestation `json:"attestation,omitempty"`
+}
+
+// Attestation is what a run wrote to vouch for the release: paths
+// relative to the working directory, like Checksums.
+type Attestation struct {
+	// Provenance is the SLSA provenance statement (DSSE envelope, JSON
+	// lines); "" when none was written.
+	Provenance string `json:"provenance,omitempty"`
+	// Subjects counts the artifacts the provenance names.
+	Subjects int `json:"subjects,omitempty"`
+	// ChecksumsSignature is the SSH signature of Checksums
+	// (SHA256SUMS.sig); "" when unsigned.
+	ChecksumsSignature string `json:"checksums_signature,omitempty"`
+	// KeyID is the signing key's fingerprint ("SHA256:…", as ssh-keygen
+	// -l prints it); "" when nothing was signed.
+	KeyID string `json:"key_id,omitempty"`
 }
 
 // Shard names one part of a plan split over n machines: Index of Count,
@@ -135,6 +163,10 @@ type CToolchain struct {
 	Glibc string `json:"glibc,omitempty"`
 	// Reason says why it was chosen when the manifest did not name it.
 	Reason string `json:"reason,omitempty"`
+	// Facts is what the toolchain is (compiler version, target, the C
+	// library and its version), found out when the release asks for SBOMs
+	// or provenance; nil otherwise.
+	Facts *toolchain.Facts `json:"facts,omitempty"`
 }
 
 type Job struct {
@@ -204,6 +236,9 @@ type Job struct {
 	File string `json:"file,omitempty"`
 	// Archive is the job's release archive, when the build asks for one.
 	Archive *Artifact `json:"archive,omitempty"`
+	// SBOMs are the binary's SBOMs (BINARY.cdx.json, BINARY.spdx.json),
+	// when the release asks for them.
+	SBOMs []Artifact `json:"sboms,omitempty"`
 	// Reproducible is "yes", "no" or "error" (repro.VerdictYes, VerdictNo,
 	// VerdictError) when --reproducible checked the job, "" otherwise;
 	// ReproDetails explains a "no" or an "error" (build settings, sections
@@ -318,6 +353,9 @@ func (r *Report) ChecksumEntries() []checksum.Entry {
 		out = append(out, checksum.Entry{Name: j.File, SHA256: j.SHA256})
 		if j.Archive != nil {
 			out = append(out, checksum.Entry{Name: j.Archive.File, SHA256: j.Archive.SHA256})
+		}
+		for _, s := range j.SBOMs {
+			out = append(out, checksum.Entry{Name: s.File, SHA256: s.SHA256})
 		}
 	}
 	return out

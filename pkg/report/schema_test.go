@@ -18,8 +18,10 @@ import (
 	"github.com/portmatrix/portmatrix/pkg/inspect"
 	"github.com/portmatrix/portmatrix/pkg/internal/reportschema"
 	"github.com/portmatrix/portmatrix/pkg/manifest"
+	"github.com/portmatrix/portmatrix/pkg/plan"
 	"github.com/portmatrix/portmatrix/pkg/repro"
 	"github.com/portmatrix/portmatrix/pkg/smoke"
+	"github.com/portmatrix/portmatrix/pkg/toolchain"
 )
 
 // The published JSON Schema of the report, configs/report.schema.json. These
@@ -256,6 +258,8 @@ func TestReportSchemaMatchesGoTypes(t *testing.T) {
 		"jobs[].reproducible":  {repro.VerdictYes, repro.VerdictNo, repro.VerdictError},
 		"jobs[].runs.status":   strs(smoke.StatusOK, smoke.StatusFailed, smoke.StatusNotRunnable),
 		"jobs[].min_os_source": {inspect.MinOSFromHeader, inspect.MinOSFromGoRuntime},
+		"date_source":          plan.DateSources,
+		"release.sbom[]":       manifest.SBOMFormats,
 	}
 	for path, values := range want {
 		assert.ElementsMatch(t, values, w.enums[path], "%s: the enum in %s differs from the code's values", path, reportschema.File)
@@ -280,9 +284,10 @@ func fullReport() *Report {
 		Needed: []string{"libc.so.6", "libfoo.so.1"}, Expect: "static",
 		Violations: []string{"asked for static; got dynamic"}, Size: 1_234_567, DurationSec: 3.5, GOMAXPROCS: 1,
 		Error: "does not start", LogTail: []string{"# runtime/cgo", "warning"}, LogFile: "/work/dist/.portmatrix/logs/app_linux_arm_v7_cgo.log",
-		Package:    "example.com/app/cmd/app",
-		CToolchain: &CToolchain{Name: "zig", CC: []string{"zig", "cc", "-target", "x86_64-linux-gnu.2.17"}, Zig: "0.11.0", Target: "x86_64-linux-gnu.2.17", Glibc: "2.17", Reason: "glibc: 2.17"},
-		Libc:       "glibc", MaxGlibc: "2.34", GlibcSymbols: []string{"__libc_start_main"}, SystemLibsOnly: true,
+		Package: "example.com/app/cmd/app",
+		CToolchain: &CToolchain{Name: "zig", CC: []string{"zig", "cc", "-target", "x86_64-linux-gnu.2.17"}, Zig: "0.11.0", Target: "x86_64-linux-gnu.2.17", Glibc: "2.17", Reason: "glibc: 2.17",
+			Facts: &toolchain.Facts{Compiler: "zig cc", Version: "0.11.0", Target: "x86_64-linux-gnu.2.17", Libc: "glibc", LibcVersion: "2.17"}},
+		Libc: "glibc", MaxGlibc: "2.34", GlibcSymbols: []string{"__libc_start_main"}, SystemLibsOnly: true,
 		ThirdParty: []string{"libfoo.so.1"}, MinOS: "10.0", MinOSHeader: "6.1", MinOSSource: inspect.MinOSFromGoRuntime,
 		MinOSReason: "go1.26.8: Go 1.21 and later require Windows 10 or Windows Server 2016 (go.dev/doc/go1.21#windows)", Stripped: true, PIE: true,
 		SHA256:   "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
@@ -291,6 +296,7 @@ func fullReport() *Report {
 		File:     "app/linux_arm_v7/cgo/app",
 		Archive: &Artifact{File: "app_1.2.3_linux_arm_v7_cgo.tar.gz",
 			SHA256: "60303ae22b998861bce3b28f33eec1be758a213c86c93c076dbe9f558c11c752", Size: 654_321},
+		SBOMs:        []Artifact{{File: "app/linux_arm_v7/cgo/app.cdx.json", SHA256: "0b5d0b0e0a5b6f8a1e3b6a5f0b4c1d2e3f4a5b6c7d8e9f0a1b2c3d4e5f6a7b8c", Size: 4321}},
 		Reproducible: repro.VerdictNo, ReproDetails: []string{"section .go.buildinfo differs", "use -trimpath"},
 		Argv: []string{"go", "build", "-o", "/work/dist/app/linux_arm_v7/cgo/app", "."},
 		Env:  []string{"GOOS=linux", "GOARCH=arm", "GOARM=7", "CGO_ENABLED=1", "GOFLAGS=", "GOTOOLCHAIN=local", "GOMAXPROCS=1"},
@@ -304,6 +310,11 @@ func fullReport() *Report {
 	r.Plan = []string{job.ID}
 	r.Shard = &Shard{Index: 1, Count: 2}
 	r.Checksums = "/work/dist/SHA256SUMS"
+	r.DateSource = plan.DateFromEpoch
+	r.Release = &plan.Release{SBOM: []string{"cyclonedx", "spdx"}, Provenance: "/work/dist/provenance.intoto.jsonl",
+		Sign: &plan.SignKey{File: "/work/keys/release.pem", Env: "RELEASE_KEY", PassphraseEnv: "RELEASE_KEY_PASS"}}
+	r.Attestation = &Attestation{Provenance: "/work/dist/provenance.intoto.jsonl", Subjects: 3,
+		ChecksumsSignature: "/work/dist/SHA256SUMS.sig", KeyID: "SHA256:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU"}
 	r.Summary = Summary{Total: 1, OK: 1, Violated: 1, Failed: 1, Cancelled: 1, Timeout: 1, Skipped: 1, Cached: 1, Restored: 1,
 		Static: 1, StaticPIE: 1, Dynamic: 1} // not a real count: every field set
 	return r

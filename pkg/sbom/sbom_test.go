@@ -49,7 +49,7 @@ func cases() map[string]sbom.Binary {
 		Info: &inspect.Info{Format: inspect.FormatELF, GOOS: "linux", GOARCH: "amd64", Linkage: inspect.LinkageDynamic,
 			Interpreter: "/lib64/ld-linux-x86-64.so.2", Needed: []string{"libc.so.6", "libsqlite3.so.0"},
 			Libraries: []inspect.Library{{Name: "libc.so.6", System: true}, {Name: "libsqlite3.so.0"}},
-			Libc: "glibc", MaxGlibc: "2.17", PIE: true, SHA256: strings.Repeat("b2", 32), Go: goInfo("1")},
+			Libc:      "glibc", MaxGlibc: "2.17", PIE: true, SHA256: strings.Repeat("b2", 32), Go: goInfo("1")},
 		C: &sbom.CRuntime{Compiler: "zig cc", Version: "0.11.0", Target: "x86_64-linux-gnu.2.17", Libc: "glibc", LibcVersion: "2.17"}}
 	pure := sbom.Binary{Name: "app", Tool: "portmatrix v1.0.0",
 		Info: &inspect.Info{Format: inspect.FormatELF, Linkage: inspect.LinkageStatic, SHA256: strings.Repeat("c3", 32), Go: goInfo("0")}}

@@ -1,17 +1,15 @@
 package sbom_test
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"os"
 	"path/filepath"
-	"sync"
 	"testing"
 
-	"github.com/santhosh-tekuri/jsonschema/v6"
 	"github.com/stretchr/testify/require"
 
+	"github.com/portmatrix/portmatrix/pkg/internal/sbomschema"
 	"github.com/portmatrix/portmatrix/pkg/sbom"
 )
 
@@ -33,66 +31,19 @@ func TestSchemaFiles(t *testing.T) {
 	}
 }
 
-var (
-	schemaOnce sync.Once
-	schemas    map[sbom.Format]*jsonschema.Schema
-	schemaErr  error
-)
-
-// compileSchemas compiles CycloneDX 1.6 (with the two schemas it refers
-// to) and SPDX 2.3.
-func compileSchemas() (map[sbom.Format]*jsonschema.Schema, error) {
-	c := jsonschema.NewCompiler()
-	for name, id := range map[string]string{
-		"bom-1.6.schema.json":   "http://cyclonedx.org/schema/bom-1.6.schema.json",
-		"spdx.schema.json":      "http://cyclonedx.org/schema/spdx.schema.json",
-		"jsf-0.82.schemax.json": "http://cyclonedx.org/schema/jsf-0.82.schema.json",
-		"spdx-2.3.schema.json":  "http://spdx.org/rdf/terms/2.3",
-	} {
-		data, err := os.ReadFile(filepath.Join("testdata", "schema", name))
-		if err != nil {
-			return nil, err
-		}
-		doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(data))
-		if err != nil {
-			return nil, err
-		}
-		if err := c.AddResource(id, doc); err != nil {
-			return nil, err
-		}
-	}
-	cdx, err := c.Compile("http://cyclonedx.org/schema/bom-1.6.schema.json")
-	if err != nil {
-		return nil, err
-	}
-	spdx, err := c.Compile("http://spdx.org/rdf/terms/2.3")
-	if err != nil {
-		return nil, err
-	}
-	return map[sbom.Format]*jsonschema.Schema{sbom.CycloneDX: cdx, sbom.SPDX: spdx}, nil
-}
-
 // validate fails t unless doc is valid against the official schema of f.
 func validate(t *testing.T, f sbom.Format, doc []byte) {
 	t.Helper()
-	schemaOnce.Do(func() { schemas, schemaErr = compileSchemas() })
-	require.NoError(t, schemaErr)
-	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(doc))
-	require.NoError(t, err)
-	require.NoError(t, schemas[f].Validate(inst), "%s SBOM does not validate against the official schema", f)
+	require.NoError(t, sbomschema.Validate(f, doc))
 }
 
 // TestSchemasReject proves the validation can fail: a component of an
 // unknown type, an SPDX package without its SPDXID.
 func TestSchemasReject(t *testing.T) {
-	schemaOnce.Do(func() { schemas, schemaErr = compileSchemas() })
-	require.NoError(t, schemaErr)
 	for f, doc := range map[sbom.Format]string{
 		sbom.CycloneDX: `{"bomFormat":"CycloneDX","specVersion":"1.6","version":1,"components":[{"type":"nonsense","name":"x"}]}`,
 		sbom.SPDX:      `{"spdxVersion":"SPDX-2.3","dataLicense":"CC0-1.0","SPDXID":"SPDXRef-DOCUMENT","name":"x","documentNamespace":"https://x/y","creationInfo":{"created":"2026-01-01T00:00:00Z","creators":["Tool: x"]},"packages":[{"name":"p","downloadLocation":"NOASSERTION"}]}`,
 	} {
-		inst, err := jsonschema.UnmarshalJSON(bytes.NewReader([]byte(doc)))
-		require.NoError(t, err)
-		require.Error(t, schemas[f].Validate(inst), "%s", f)
+		require.Error(t, sbomschema.Validate(f, []byte(doc)), "%s", f)
 	}
 }
