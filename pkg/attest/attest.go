@@ -21,6 +21,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -63,15 +64,13 @@ func LoadKey(k *plan.SignKey, getenv func(string) string) (*signing.Key, error) 
 			return nil, fmt.Errorf("signing key: %w", err)
 		}
 		defer f.Close()
-		data = make([]byte, maxKeyBytes+1)
-		n, err := f.Read(data)
+		data, err = io.ReadAll(io.LimitReader(f, maxKeyBytes+1))
 		if err != nil {
 			return nil, fmt.Errorf("signing key: reading %s: %w", k.File, err)
 		}
-		if n > maxKeyBytes {
+		if len(data) > maxKeyBytes {
 			return nil, fmt.Errorf("signing key: %s is larger than %d KiB: not a private key", k.File, maxKeyBytes>>10)
 		}
-		data = data[:n]
 	}
 	var pass []byte
 	if k.PassphraseEnv != "" {

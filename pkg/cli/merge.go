@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 
@@ -106,6 +107,10 @@ func runMerge(ctx context.Context, o *mergeOptions, args []string, stdio Stdio) 
 			return &exitError{code: ExitFailed, err: err}
 		}
 		rep.Checksums = path
+	}
+	if rel != nil && rel.Provenance != "" && len(entries) == 0 {
+		fmt.Fprintln(stdio.Err, "portmatrix: no provenance: no job shipped an artifact")
+		rel.Provenance = ""
 	}
 	if rel != nil && (rel.Provenance != "" || key != nil) {
 		if rel.Provenance != "" && !distExists {

@@ -94,8 +94,13 @@ func (r *run) attest(ctx context.Context, rep *report.Report) error {
 		return fmt.Errorf("the release asks for signing with %s, but no key was loaded", rel.Sign)
 	}
 	entries := rep.ChecksumEntries()
+	provenance := rel.Provenance
+	if len(entries) == 0 && provenance != "" {
+		r.notify(note.Warnf("no provenance: no job shipped an artifact"))
+		provenance = ""
+	}
 	att, err := attest.Write(ctx, rep, entries, attest.Options{
-		Provenance: rel.Provenance, Key: r.opt.SigningKey, Root: r.dist.Root(),
+		Provenance: provenance, Key: r.opt.SigningKey, Root: r.dist.Root(),
 		BuilderID: BuilderID(r.opt.Tool),
 	})
 	rep.Attestation = att
