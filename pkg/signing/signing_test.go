@@ -2,232 +2,199 @@ package signing_test
 
 import (
 	"bytes"
-	"context"
-	"crypto/ecdsa"
-	"crypto/ed25519"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
-	"encoding/base64"
-	"encoding/pem"
+	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/secure-systems-lab/go-securesystemslib/dsse"
-	"github.com/secure-systems-lab/go-securesystemslib/signerverifier"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/portmatrix/portmatrix/pkg/internal/needtool"
 	"github.com/portmatrix/portmatrix/pkg/signing"
 )
 
-// keyFile is one private key in one of the accepted formats, and how it
-// was made.
-type keyFile struct {
-	name       string
-	data       []byte
-	passphrase string
-}
-
-// sshKeygen makes a key with the real ssh-keygen.
-func sshKeygen(t *testing.T, typ, passphrase string) []byte {
-	t.Helper()
-	ssh := needtool.Path(t, "apt-get install openssh-client", "ssh-keygen")
-	path := filepath.Join(t.TempDir(), "key")
-	args := []string{"-q", "-t", typ, "-N", passphrase, "-C", "test", "-f", path}
-	if typ == "ecdsa" {
-		args = append(args, "-b", "256")
-	}
-	out, err := exec.Command(ssh, args...).CombinedOutput()
-	require.NoError(t, err, "%s", out)
-	data, err := os.ReadFile(path)
-	require.NoError(t, err)
-	return data
-}
-
-func pemKey(t *testing.T, typ string, der []byte) []byte {
-	t.Helper()
-	return pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der})
-}
-
-func keys(t *testing.T) []keyFile {
-	t.Helper()
-	_, edPriv, err := ed25519.GenerateKey(rand.Reader)
-	require.NoError(t, err)
-	edDER, err := x509.MarshalPKCS8PrivateKey(edPriv)
-	require.NoError(t, err)
-	ec, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	require.NoError(t, err)
-	ecDER, err := x509.MarshalPKCS8PrivateKey(ec)
-	require.NoError(t, err)
-	ec384, err := ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
-	require.NoError(t, err)
-	sec1, err := x509.MarshalECPrivateKey(ec384)
-	require.NoError(t, err)
-	return []keyFile{
-		{name: "openssh ed25519", data: sshKeygen(t, "ed25519", "")},
-		{name: "openssh ecdsa", data: sshKeygen(t, "ecdsa", "")},
-		{name: "openssh ed25519 with passphrase", data: sshKeygen(t, "ed25519", "s3cret"), passphrase: "s3cret"},
-		{name: "pkcs8 ed25519", data: pemKey(t, "PRIVATE KEY", edDER)},
-		{name: "pkcs8 ecdsa p256", data: pemKey(t, "PRIVATE KEY", ecDER)},
-		{name: "sec1 ecdsa p384", data: pemKey(t, "EC PRIVATE KEY", sec1)},
-	}
-}
-
-// TestSSHSignatureVerifiedBySSHKeygen signs a file with every kind of key
-// and has the real `ssh-keygen -Y verify` check it, then a tampered copy.
+// TestSSHSignatureVerifiedBySSHKeygen signs a SHA256SUMS with every kind
+// of key and has the real `ssh-keygen -Y verify` check it exactly as
+// docs/signing.md tells users to, then a tampered copy and another
+// namespace, which must fail.
 func TestSSHSignatureVerifiedBySSHKeygen(t *testing.T) {
-	sshKeygenBin := needtool.Path(t, "apt-get install openssh-client", "ssh-keygen")
-	for _, kf := range keys(t) {
+	keys := allKeys(t)
+	sshKeygen := tool(t, "apt-get install openssh-client", "ssh-keygen")
+	if sshKeygen == "" {
+		t.Skip("needs ssh-keygen")
+	}
+	sums := []byte("0123abcd  app_linux_amd64.tar.gz\n4567cdef  app_windows_amd64.zip\n")
+	for _, kf := range keys {
 		t.Run(kf.name, func(t *testing.T) {
-			k, err := signing.LoadKey(kf.data, []byte(kf.passphrase), "test key")
-			require.NoError(t, err)
-			dir := t.TempDir()
-			sums := []byte("0123abcd  app_linux_amd64.tar.gz\n")
+			k := load(t, kf)
 			sig, err := k.SignSSH(bytes.NewReader(sums), signing.SumsNamespace)
 			require.NoError(t, err)
-			require.True(t, bytes.HasPrefix(sig, []byte("-----BEGIN SSH SIGNATURE-----")))
-			require.NoError(t, os.WriteFile(filepath.Join(dir, "SHA256SUMS.sig"), sig, 0o644))
-			require.NoError(t, os.WriteFile(filepath.Join(dir, "allowed_signers"), []byte("release "+k.AuthorizedKey()+"\n"), 0o644))
+			require.True(t, bytes.HasPrefix(sig, []byte("-----BEGIN SSH SIGNATURE-----\n")), "%s", sig)
+			again, err := k.SignSSH(bytes.NewReader(sums), signing.SumsNamespace)
+			require.NoError(t, err)
+			assert.Equal(t, string(sig), string(again), "deterministic (ed25519; ECDSA by RFC 6979)")
 
-			verify := func(content []byte) (string, error) {
-				cmd := exec.Command(sshKeygenBin, "-Y", "verify", "-f", filepath.Join(dir, "allowed_signers"),
-					"-I", "release", "-n", "file", "-s", filepath.Join(dir, "SHA256SUMS.sig"))
-				cmd.Stdin = bytes.NewReader(content)
-				out, err := cmd.CombinedOutput()
-				return string(out), err
+			dir := t.TempDir()
+			sigFile := filepath.Join(dir, "SHA256SUMS.sig")
+			signers := filepath.Join(dir, "allowed_signers")
+			require.NoError(t, os.WriteFile(sigFile, sig, 0o644))
+			require.NoError(t, os.WriteFile(signers, []byte("release "+k.AuthorizedKey()+"\n"), 0o644))
+			verify := func(content []byte, namespace string) (string, error) {
+				return command(t, content, sshKeygen, "-Y", "verify", "-f", signers, "-I", "release", "-n", namespace, "-s", sigFile)
 			}
-			out, err := verify(sums)
+			out, err := verify(sums, "file")
 			require.NoError(t, err, out)
-			assert.Contains(t, out, `Good "file" signature for release`)
-			out, err = verify(append([]byte("f"), sums[1:]...))
-			assert.Error(t, err, "a tampered SHA256SUMS must not verify: %s", out)
+			assert.Contains(t, out, `Good "file" signature for release with`)
+			assert.Contains(t, out, k.KeyID(), "ssh-keygen names the key by the fingerprint KeyID gives")
 
-			// Our own verifier agrees, from the allowed_signers line.
+			tampered := bytes.Replace(sums, []byte("0123"), []byte("0124"), 1)
+			out, err = verify(tampered, "file")
+			assert.Error(t, err, "a tampered SHA256SUMS must not verify: %s", out)
+			out, err = verify(sums, "git")
+			assert.Error(t, err, "another namespace must not verify: %s", out)
+
+			// Our verifier agrees, from the same allowed_signers line.
 			pub, err := signing.ParsePublicKey([]byte("release "+k.AuthorizedKey()), "allowed_signers")
 			require.NoError(t, err)
 			assert.NoError(t, pub.VerifySSH(bytes.NewReader(sums), sig, signing.SumsNamespace))
-			assert.Error(t, pub.VerifySSH(bytes.NewReader(sums[1:]), sig, signing.SumsNamespace))
-			assert.Error(t, pub.VerifySSH(bytes.NewReader(sums), sig, "git"), "another namespace")
+			assert.Error(t, pub.VerifySSH(bytes.NewReader(tampered), sig, signing.SumsNamespace))
+			assert.ErrorContains(t, pub.VerifySSH(bytes.NewReader(sums), sig, "git"), `signed for namespace "file", not "git"`)
 		})
 	}
 }
 
-// TestKeyIDIsSSHFingerprint compares KeyID with `ssh-keygen -lf`.
-func TestKeyIDIsSSHFingerprint(t *testing.T) {
-	sshKeygenBin := needtool.Path(t, "apt-get install openssh-client", "ssh-keygen")
-	for _, kf := range keys(t) {
-		k, err := signing.LoadKey(kf.data, []byte(kf.passphrase), "test key")
-		require.NoError(t, err)
-		pubFile := filepath.Join(t.TempDir(), "key.pub")
-		require.NoError(t, os.WriteFile(pubFile, []byte(k.AuthorizedKey()+"\n"), 0o644))
-		out, err := exec.Command(sshKeygenBin, "-lf", pubFile).Output()
-		require.NoError(t, err)
-		fields := strings.Fields(string(out))
-		require.GreaterOrEqual(t, len(fields), 2)
-		assert.Equal(t, fields[1], k.KeyID(), kf.name)
-		assert.NotContains(t, k.String(), "PRIVATE", kf.name)
-		assert.Contains(t, k.String(), k.KeyID())
-	}
-}
-
-// TestDSSEVerifiedBySecuresystemslib signs a DSSE envelope with each key
-// and verifies it with securesystemslib's own verifier, loaded from the
-// PEM public key (an implementation that is not ours); a changed payload,
-// a changed signature and another key fail.
-func TestDSSEVerifiedBySecuresystemslib(t *testing.T) {
-	ctx := context.Background()
-	other, err := signing.LoadKey(keys(t)[3].data, nil, "other")
-	require.NoError(t, err)
-	for _, kf := range keys(t) {
+// TestVerifySSHReadsSSHKeygenSignatures is the other direction: a
+// signature `ssh-keygen -Y sign` made verifies with VerifySSH from the
+// .pub file, and fails on a tampered file.
+func TestVerifySSHReadsSSHKeygenSignatures(t *testing.T) {
+	keys := allKeys(t)
+	sshKeygen := tool(t, "apt-get install openssh-client", "ssh-keygen")
+	n := 0
+	for _, kf := range keys {
+		if kf.maker != "ssh-keygen" || kf.passphrase != "" {
+			continue
+		}
+		n++
 		t.Run(kf.name, func(t *testing.T) {
-			k, err := signing.LoadKey(kf.data, []byte(kf.passphrase), "test key")
+			file := filepath.Join(t.TempDir(), "SHA256SUMS")
+			require.NoError(t, os.WriteFile(file, []byte("abc  app\n"), 0o644))
+			out, err := command(t, nil, sshKeygen, "-Y", "sign", "-f", kf.path, "-n", "file", file)
+			require.NoError(t, err, out)
+			sig, err := os.ReadFile(file + ".sig")
 			require.NoError(t, err)
-			es, err := dsse.NewEnvelopeSigner(k.DSSE())
+			pubText, err := os.ReadFile(kf.pubPath)
 			require.NoError(t, err)
-			env, err := es.SignPayload(ctx, "application/vnd.in-toto+json", []byte(`{"_type":"https://in-toto.io/Statement/v1"}`))
+			pub, err := signing.ParsePublicKey(pubText, kf.pubPath)
 			require.NoError(t, err)
-			again, err := es.SignPayload(ctx, "application/vnd.in-toto+json", []byte(`{"_type":"https://in-toto.io/Statement/v1"}`))
-			require.NoError(t, err)
-			assert.Equal(t, env.Signatures[0].Sig, again.Signatures[0].Sig, "deterministic signatures (ed25519; ECDSA with RFC 6979)")
+			assert.NoError(t, pub.VerifySSH(strings.NewReader("abc  app\n"), sig, signing.SumsNamespace))
+			assert.Error(t, pub.VerifySSH(strings.NewReader("abd  app\n"), sig, signing.SumsNamespace))
+		})
+	}
+	if sshKeygen != "" {
+		assert.Positive(t, n)
+	}
+}
 
-			ssl, err := signerverifier.LoadKey(k.PublicPEM())
-			require.NoError(t, err)
-			var v dsse.Verifier
-			switch ssl.KeyType {
-			case signerverifier.ED25519KeyType:
-				v, err = signerverifier.NewED25519SignerVerifierFromSSLibKey(ssl)
-			default:
-				v, err = signerverifier.NewECDSASignerVerifierFromSSLibKey(ssl)
+// TestPublicFormsMatchTools checks KeyID, AuthorizedKey and PublicPEM
+// against what ssh-keygen and openssl derive from the same key file, not
+// from our output: ssh-keygen's own .pub, `ssh-keygen -y` of a PEM ECDSA
+// key, `ssh-keygen -e -m PKCS8`, `openssl pkey -pubout`.
+func TestPublicFormsMatchTools(t *testing.T) {
+	keys := allKeys(t)
+	sshKeygen := tool(t, "apt-get install openssh-client", "ssh-keygen")
+	openssl := tool(t, "apt-get install openssl", "openssl")
+	if sshKeygen == "" {
+		t.Skip("needs ssh-keygen")
+	}
+	fingerprint := func(t *testing.T, pubFile string) string {
+		out, err := command(t, nil, sshKeygen, "-lf", pubFile)
+		require.NoError(t, err, out)
+		fields := strings.Fields(out)
+		require.GreaterOrEqual(t, len(fields), 2, out)
+		return fields[1]
+	}
+	keyLine := func(s string) string {
+		f := strings.Fields(s)
+		if len(f) < 2 {
+			return s
+		}
+		return f[0] + " " + f[1]
+	}
+	for _, kf := range keys {
+		t.Run(kf.name, func(t *testing.T) {
+			k := load(t, kf)
+			var toolPub string // the public key line a tool derived
+			switch {
+			case kf.pubPath != "":
+				b, err := os.ReadFile(kf.pubPath)
+				require.NoError(t, err)
+				toolPub = keyLine(string(b))
+				assert.Equal(t, fingerprint(t, kf.pubPath), k.KeyID(), "KeyID is `ssh-keygen -lf KEY.pub`")
+			case kf.ecdsa:
+				out, err := command(t, nil, sshKeygen, "-y", "-f", kf.path)
+				require.NoError(t, err, out)
+				toolPub = keyLine(out)
 			}
-			require.NoError(t, err)
-			ev, err := dsse.NewEnvelopeVerifier(v)
-			require.NoError(t, err)
-			_, err = ev.Verify(ctx, env)
-			require.NoError(t, err)
+			if toolPub != "" {
+				assert.Equal(t, toolPub, k.AuthorizedKey())
+			} else {
+				// ssh-keygen reads no PEM ed25519 key: fingerprint our line.
+				toolPub = k.AuthorizedKey()
+			}
+			pubFile := filepath.Join(t.TempDir(), "key.pub")
+			require.NoError(t, os.WriteFile(pubFile, []byte(toolPub+"\n"), 0o644))
+			assert.Equal(t, fingerprint(t, pubFile), k.KeyID())
+			assert.True(t, strings.HasPrefix(k.KeyID(), "SHA256:"))
 
-			tampered := *env
-			tampered.Payload = base64.StdEncoding.EncodeToString([]byte(`{"_type":"https://in-toto.io/Statement/v0.1"}`))
-			_, err = ev.Verify(ctx, &tampered)
-			assert.Error(t, err, "changed payload")
-			flipped := *env
-			sig := []byte(env.Signatures[0].Sig)
-			sig[5] ^= 1
-			flipped.Signatures = []dsse.Signature{{Sig: string(sig)}}
-			_, err = ev.Verify(ctx, &flipped)
-			assert.Error(t, err, "changed signature")
-
-			evOther, err := dsse.NewEnvelopeVerifier(signing.MustPublic(t, other).DSSE())
-			require.NoError(t, err)
-			_, err = evOther.Verify(ctx, env)
-			assert.Error(t, err, "another key")
+			switch {
+			case kf.maker != "ssh-keygen" && openssl != "":
+				out, err := command(t, nil, openssl, "pkey", "-in", kf.path, "-pubout")
+				require.NoError(t, err, out)
+				assert.Equal(t, out, string(k.PublicPEM()), "PublicPEM is `openssl pkey -pubout`")
+			case kf.maker == "ssh-keygen" && kf.ecdsa:
+				out, err := command(t, nil, sshKeygen, "-e", "-m", "PKCS8", "-f", kf.pubPath)
+				require.NoError(t, err, out)
+				assert.Equal(t, out, string(k.PublicPEM()), "PublicPEM is `ssh-keygen -e -m PKCS8`")
+			}
 		})
 	}
 }
 
-func TestLoadKeyErrors(t *testing.T) {
-	enc := sshKeygen(t, "ed25519", "pw")
-	for name, c := range map[string]struct {
-		data []byte
-		pass string
-		want string
-	}{
-		"garbage":          {[]byte("hello"), "", "not a PEM or OpenSSH private key"},
-		"no passphrase":    {enc, "", "the key is encrypted: give its passphrase"},
-		"wrong passphrase": {enc, "nope", "the passphrase does not open the key"},
-		"public key":       {[]byte("-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n"), "", "not a private key"},
-		"broken pkcs8":     {[]byte("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n"), "", "cannot parse the private key"},
-		"encrypted pkcs8":  {[]byte("-----BEGIN ENCRYPTED PRIVATE KEY-----\nAAAA\n-----END ENCRYPTED PRIVATE KEY-----\n"), "", "encrypted PKCS#8"},
-		"rsa":              {signing.RSAKey(t), "", "RSA keys are not supported"},
-	} {
-		t.Run(name, func(t *testing.T) {
-			_, err := signing.LoadKey(c.data, []byte(c.pass), "key file k.pem")
-			require.Error(t, err)
-			assert.Contains(t, err.Error(), c.want)
-			assert.True(t, strings.HasPrefix(err.Error(), "key file k.pem: "), err.Error())
-			assert.NotContains(t, err.Error(), "PRIVATE KEY-----")
-		})
+// TestKeyNeverPrinted: no fmt verb on a Key or *Key prints more than its
+// String, which names the source and the fingerprint only.
+func TestKeyNeverPrinted(t *testing.T) {
+	for _, kf := range allKeys(t) {
+		k := load(t, kf)
+		want := k.String()
+		assert.Regexp(t, `^(ed25519|ecdsa-P-(256|384|521)) key SHA256:[A-Za-z0-9+/]{43} from key file \S+$`, want)
+		for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%d", "%x", "%q", "%T"} {
+			for _, v := range []any{k, *k} {
+				got := fmt.Sprintf(verb, v)
+				if verb == "%T" {
+					assert.NotContains(t, got, "Private")
+					continue
+				}
+				assert.Equal(t, want, got, "%s of %T", verb, v)
+			}
+		}
+		noSecret(t, kf.data, want)
 	}
 }
 
-func TestParsePublicKey(t *testing.T) {
-	k, err := signing.LoadKey(keys(t)[1].data, nil, "k")
-	require.NoError(t, err)
-	for name, data := range map[string]string{
-		"pem":             string(k.PublicPEM()),
-		"authorized_keys": k.AuthorizedKey() + " comment\n",
-		"allowed_signers": "# who may sign\nrelease@example.com namespaces=\"file\" " + k.AuthorizedKey() + "\n",
-	} {
-		pub, err := signing.ParsePublicKey([]byte(data), name)
-		require.NoError(t, err, name)
-		assert.Equal(t, k.KeyID(), pub.KeyID(), name)
+// noSecret fails when msg holds a piece of the key file's encoded body.
+func noSecret(t *testing.T, keyData []byte, msg string) {
+	t.Helper()
+	for _, line := range strings.Split(string(keyData), "\n") {
+		line = strings.TrimSpace(line)
+		if len(line) < 16 || strings.HasPrefix(line, "-----") || strings.Contains(line, ":") {
+			continue
+		}
+		for i := 0; i+16 <= len(line); i += 8 {
+			if strings.Contains(msg, line[i:i+16]) {
+				t.Errorf("message %q holds key material %q", msg, line[i:i+16])
+				return
+			}
+		}
 	}
-	_, err = signing.ParsePublicKey(keys(t)[0].data, "private")
-	assert.ErrorContains(t, err, "a private key; give the public key")
-	_, err = signing.ParsePublicKey([]byte("nonsense words here"), "junk")
-	assert.ErrorContains(t, err, "junk: not a PEM public key")
 }
