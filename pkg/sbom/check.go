@@ -8,6 +8,8 @@ import (
 
 	cdx "github.com/CycloneDX/cyclonedx-go"
 	spdxjson "github.com/spdx/tools-golang/json"
+	"github.com/spdx/tools-golang/spdx"
+	"github.com/spdx/tools-golang/spdx/v2/common"
 
 	"github.com/portmatrix/portmatrix/pkg/inspect"
 )
@@ -27,19 +29,13 @@ type described struct {
 // build info (the main module included), the same linkage. The error
 // names what differs. Garbage is an error, never a panic.
 func Check(f Format, doc []byte, info *inspect.Info) error {
+	if info == nil {
+		return fmt.Errorf("no inspection of the binary to check against")
+	}
 	if len(doc) > MaxDocBytes {
 		return fmt.Errorf("larger than %d MiB", MaxDocBytes>>20)
 	}
-	var d described
-	var err error
-	switch f {
-	case CycloneDX:
-		d, err = describedCDX(doc)
-	case SPDX:
-		d, err = describedSPDX(doc)
-	default:
-		err = fmt.Errorf("unknown SBOM format %q", f)
-	}
+	d, err := describedIn(f, doc)
 	if err != nil {
 		return err
 	}
@@ -54,6 +50,24 @@ func Check(f Format, doc []byte, info *inspect.Info) error {
 		return fmt.Errorf("its modules differ from the binary's build info: %s", diff(d.modules, want))
 	}
 	return nil
+}
+
+// describedIn reads doc with the decoder of format f. The decoders are
+// not ours and not hardened against hostile input (tools-golang v0.5.7
+// panics on a null package), so a panic is turned into an error here.
+func describedIn(f Format, doc []byte) (d described, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			d, err = described{}, fmt.Errorf("not a %s document the decoder can read: %v", f, r)
+		}
+	}()
+	switch f {
+	case CycloneDX:
+		return describedCDX(doc)
+	case SPDX:
+		return describedSPDX(doc)
+	}
+	return described{}, fmt.Errorf("unknown SBOM format %q", f)
 }
 
 // modulesOf are the binary's modules as path@version, sorted.
@@ -147,41 +161,58 @@ func cdxProp(c cdx.Component, name string) string {
 	return ""
 }
 
-// describedSPDX reads an SPDX document.
+// describedSPDX reads an SPDX document. The binary is the one package
+// the document DESCRIBES (documentDescribes or a relationship), not
+// whatever package claims the binary's role.
 func describedSPDX(doc []byte) (described, error) {
 	sd, err := spdxjson.Read(bytes.NewReader(doc))
 	if err != nil {
 		return described{}, fmt.Errorf("not an SPDX JSON document: %v", err)
 	}
-	var d described
-	var found bool
-	for _, p := range sd.Packages {
-		role := ""
-		for _, a := range p.Annotations {
-			if v, ok := strings.CutPrefix(a.AnnotationComment, PropRole+"="); ok {
-				role = v
-			}
+	roots := map[common.ElementID]bool{}
+	for _, r := range sd.Relationships {
+		switch {
+		case r == nil:
+		case r.Relationship == "DESCRIBES" && r.RefA.ElementRefID == "DOCUMENT" && r.RefA.DocumentRefID == "":
+			roots[r.RefB.ElementRefID] = true
+		case r.Relationship == "DESCRIBED_BY" && r.RefB.ElementRefID == "DOCUMENT" && r.RefB.DocumentRefID == "":
+			roots[r.RefA.ElementRefID] = true
 		}
-		switch role {
-		case roleBinary:
-			found = true
-			for _, c := range p.PackageChecksums {
-				if c.Algorithm == "SHA256" {
-					d.sha256 = c.Value
-				}
-			}
-			for _, a := range p.Annotations {
-				if v, ok := strings.CutPrefix(a.AnnotationComment, PropLinkage+"="); ok {
-					d.linkage = v
-				}
-			}
-		case roleMain, roleModule:
+	}
+	var d described
+	var bins []*spdx.Package
+	for _, p := range sd.Packages {
+		if p == nil {
+			continue
+		}
+		if roots[p.PackageSPDXIdentifier] {
+			bins = append(bins, p)
+			continue
+		}
+		if role := annotation(p, PropRole); role == roleMain || role == roleModule {
 			d.modules = append(d.modules, moduleKey(p.PackageName, p.PackageVersion))
 		}
 	}
-	if !found {
-		return described{}, fmt.Errorf("not an SPDX SBOM of a binary (no package annotated %s=%s)", PropRole, roleBinary)
+	if len(bins) != 1 {
+		return described{}, fmt.Errorf("not an SPDX SBOM of one binary: it describes %d packages", len(bins))
 	}
+	for _, c := range bins[0].PackageChecksums {
+		if c.Algorithm == common.SHA256 {
+			d.sha256 = c.Value
+		}
+	}
+	d.linkage = annotation(bins[0], PropLinkage)
 	slices.Sort(d.modules)
 	return d, nil
+}
+
+// annotation is the value of a package's NAME=VALUE annotation, "" when
+// it has none.
+func annotation(p *spdx.Package, name string) string {
+	for _, a := range p.Annotations {
+		if v, ok := strings.CutPrefix(a.AnnotationComment, name+"="); ok {
+			return v
+		}
+	}
+	return ""
 }

@@ -3,6 +3,7 @@ package sbom_test
 import (
 	"bufio"
 	"encoding/json"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -38,13 +39,14 @@ func TestModulesAgreeWithGoVersionAndCycloneDXGomod(t *testing.T) {
 			info, err := inspect.File(bin)
 			require.NoError(t, err)
 			want, resolved, main := goVersionM(t, bin)
+			hashed := 0
 			require.NotEmpty(t, want)
 			// cyclonedx-gomod lists a replaced module as its replacement,
 			// and gives a main module built as (devel) the pseudo-version
 			// of its VCS stamp; the SBOMs keep what the build info says
 			// (the required module, with the replacement in a property;
 			// no version). Compare like with like.
-			gomodSays := cyclonedxGomod(t, gomod, bin)
+			gomodSays, gomodIDs := cyclonedxGomod(t, gomod, bin)
 			if rev := info.Go.Settings["vcs.revision"]; main != "" && len(rev) >= 12 {
 				for i, m := range gomodSays {
 					if strings.HasPrefix(m, main+"@v0.0.0-") && strings.HasSuffix(m, "-"+rev[:12]) {
@@ -61,8 +63,31 @@ func TestModulesAgreeWithGoVersionAndCycloneDXGomod(t *testing.T) {
 				assert.Equal(t, want, mods, "%s: the SBOM's modules are not go version -m's", f)
 				assert.Equal(t, resolved, replaced, "%s: the SBOM's replacements are not go version -m's", f)
 				require.NoError(t, sbom.Check(f, doc, info))
+				if f != sbom.CycloneDX {
+					continue
+				}
+				// The same purl (ours percent-encodes '+', cyclonedx-gomod
+				// does not; both keep the module path's case) and the same
+				// SHA-256 from the same h1: sum, module by module.
+				ours := ourModuleIDs(t, doc)
+				require.Len(t, ours, len(gomodIDs))
+				for key, g := range gomodIDs {
+					o, ok := ours[key]
+					require.True(t, ok, "%s: cyclonedx-gomod lists it, we do not", key)
+					if o.purl != "" {
+						assert.Equal(t, g.purl, o.purl, "%s: purl", key)
+					}
+					assert.Equal(t, g.sha256, o.sha256, "%s: the SHA-256 of its h1: sum", key)
+					if g.sha256 != "" {
+						hashed++
+					}
+				}
 			}
-			t.Logf("%s: %d modules (main included), the same in go version -m, cyclonedx-gomod and both SBOMs", name, len(want))
+			t.Logf("%s: %d modules (main included), the same in go version -m, cyclonedx-gomod and both SBOMs; %d h1: hashes and their purls the same as cyclonedx-gomod's",
+				name, len(want), hashed)
+			if name == "cyclonedx-gomod" {
+				assert.Equal(t, len(want)-1, hashed, "every dependency of a binary built from the proxy has a sum")
+			}
 		})
 	}
 }
@@ -120,7 +145,6 @@ func main() {
 		require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
 		require.NoError(t, os.WriteFile(p, []byte(content), 0o644))
 	}
-	t.Setenv("GOPROXY", "off")
 	t.Setenv("GOFLAGS", "-mod=mod")
 	return buildIn(t, dir, ".")
 }
@@ -159,9 +183,14 @@ func goVersionM(t *testing.T, bin string) (mods, resolved []string, main string)
 	return mods, resolved, main
 }
 
+// moduleID is how an SBOM identifies a module beyond path@version: its
+// purl without qualifiers, percent-decoded, and its SHA-256 (hex of h1:).
+type moduleID struct{ purl, sha256 string }
+
 // cyclonedxGomod is what `cyclonedx-gomod bin` finds: its main component
-// and its components, path@version.
-func cyclonedxGomod(t *testing.T, gomod, bin string) []string {
+// and its components, path@version; and the purl and hash of each
+// component (not the main one: its purl carries a #subpath).
+func cyclonedxGomod(t *testing.T, gomod, bin string) ([]string, map[string]moduleID) {
 	t.Helper()
 	out := filepath.Join(t.TempDir(), "bom.json")
 	b, err := exec.Command(gomod, "bin", "-json", "-output", out, bin).CombinedOutput()
@@ -172,7 +201,7 @@ func cyclonedxGomod(t *testing.T, gomod, bin string) []string {
 		Metadata struct {
 			Component struct{ Name, Version string } `json:"component"`
 		} `json:"metadata"`
-		Components []struct{ Name, Version string } `json:"components"`
+		Components []cdxComponent `json:"components"`
 	}
 	require.NoError(t, json.Unmarshal(data, &doc))
 	key := func(name, version string) string {
@@ -182,11 +211,51 @@ func cyclonedxGomod(t *testing.T, gomod, bin string) []string {
 		return name + "@" + version
 	}
 	mods := []string{key(doc.Metadata.Component.Name, doc.Metadata.Component.Version)}
+	ids := map[string]moduleID{}
 	for _, c := range doc.Components {
 		mods = append(mods, key(c.Name, c.Version))
+		ids[key(c.Name, c.Version)] = idOf(t, c)
 	}
 	slices.Sort(mods)
-	return mods
+	return mods, ids
+}
+
+// idOf is a CycloneDX component's moduleID.
+func idOf(t *testing.T, c cdxComponent) moduleID {
+	t.Helper()
+	purl, _, _ := strings.Cut(c.Purl, "?")
+	purl, err := url.PathUnescape(purl)
+	require.NoError(t, err)
+	id := moduleID{purl: purl}
+	for _, h := range c.Hashes {
+		if h.Alg == "SHA-256" {
+			id.sha256 = h.Content
+		}
+	}
+	return id
+}
+
+// ourModuleIDs are the moduleIDs of the dependency modules of one of our
+// CycloneDX SBOMs, keyed like cyclonedx-gomod's: a replaced module by its
+// replacement, and without a purl to compare (ours names the module the
+// build required, cyclonedx-gomod's the replacement).
+func ourModuleIDs(t *testing.T, doc []byte) map[string]moduleID {
+	t.Helper()
+	var d cdxDoc
+	require.NoError(t, json.Unmarshal(doc, &d))
+	ids := map[string]moduleID{}
+	for _, c := range d.byRole("module") {
+		id := idOf(t, c)
+		key := c.Name + "@" + c.Version
+		if r := strings.Join(c.prop(sbom.PropGoReplace), ""); r != "" {
+			key, id.purl = r, ""
+			if !strings.Contains(r, "@") {
+				key += "@"
+			}
+		}
+		ids[key] = id
+	}
+	return ids
 }
 
 // modulesIn reads the modules back out of one of our SBOMs: path@version,

@@ -23,9 +23,6 @@ func encodeCycloneDX(m *model) ([]byte, error) {
 		}}},
 	}
 	bin := cdxComponent(m.binary, cdx.ComponentTypeApplication)
-	if len(m.modules) > 0 && m.modules[0].role == roleMain {
-		bin.PackageURL = m.modules[0].purl
-	}
 	bom.Metadata.Component = &bin
 
 	var comps []cdx.Component

@@ -250,8 +250,11 @@ func newModel(b Binary) *model {
 			m.tools = append(m.tools, component{ref: "tool:go@" + gi.GoVersion, role: roleGo, name: "go", version: gi.GoVersion,
 				props: []prop{{PropRole, roleGo}}})
 		}
-		if m.binary.version == "" && gi.MainVersion != "" && gi.MainVersion != "(devel)" {
+		// The binary is named by its main module only when the build
+		// info gives that a version: a (devel) build has none to name.
+		if gi.Main != "" && gi.MainVersion != "" && gi.MainVersion != "(devel)" {
 			m.binary.version = gi.MainVersion
+			m.binary.purl = Purl(gi.Main, gi.MainVersion)
 		}
 	}
 	for _, lib := range info.Libraries {
@@ -338,7 +341,13 @@ func moduleComponent(path, version, sum string, replace *debug.Module) component
 
 // Purl is the package URL of a Go module, as cyclonedx-gomod writes it:
 // pkg:golang/PATH@VERSION?type=module, each path segment and the version
-// percent-encoded where the purl spec requires ('+' of +incompatible).
+// percent-encoded where the purl spec requires ('+' of +incompatible, as
+// syft's packageurl-go does; cyclonedx-gomod leaves it raw). The path
+// keeps its case: the purl spec's golang type asks for lower case, but Go
+// module paths are case-sensitive (the go command and the Go vulnerability
+// database tell github.com/Foo/bar from github.com/foo/bar) and
+// cyclonedx-gomod and syft keep it. The cross-check test compares every
+// purl with cyclonedx-gomod's.
 func Purl(path, version string) string {
 	segs := strings.Split(path, "/")
 	for i, s := range segs {

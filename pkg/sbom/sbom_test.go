@@ -221,6 +221,30 @@ func TestCycloneDXFacts(t *testing.T) {
 
 	// No time given: the binary's vcs.time, else 1970.
 	assert.Equal(t, "1970-01-01T00:00:00Z", decode(cs["pure go"]).Metadata.Timestamp)
+	stamped := cs["pure go"]
+	info := *stamped.Info
+	info.Go = goInfo("0")
+	info.Go.Settings["vcs.time"] = "2026-10-01T08:30:00+02:00"
+	stamped.Info = &info
+	assert.Equal(t, "2026-10-01T06:30:00Z", decode(stamped).Metadata.Timestamp, "vcs.time, in UTC")
+	stamped.Created = release
+	assert.Equal(t, "2026-11-30T12:00:00Z", decode(stamped).Metadata.Timestamp, "the release date wins")
+
+	// A (devel) main module: no version, so no purl for the binary; the
+	// main module is still a component, without a version.
+	devel := cs["pure go"]
+	info = *devel.Info
+	info.Go = goInfo("0")
+	info.Go.MainVersion = "(devel)"
+	info.Go.Build.Main.Version = "(devel)"
+	devel.Info = &info
+	d = decode(devel)
+	assert.Empty(t, d.Metadata.Component.Version)
+	assert.Empty(t, d.Metadata.Component.Purl)
+	main := d.byRole("main-module")
+	require.Len(t, main, 1)
+	assert.Equal(t, "pkg:golang/example.com/app?type=module", main[0].Purl)
+	assert.Equal(t, "pkg:golang/example.com/app@v1.2.3?type=module", decode(cs["pure go"]).Metadata.Component.Purl)
 	assert.Equal(t, []string{"10.0"}, decode(cs["windows"]).Metadata.Component.prop(sbom.PropMinOS))
 }
 
@@ -299,10 +323,46 @@ func TestCheck(t *testing.T) {
 			require.Error(t, err, "%s/%s", f, what)
 			assert.Contains(t, err.Error(), c.want, "%s/%s", f, what)
 		}
-		for _, junk := range []string{"", "{", "[]", `{"bomFormat":"CycloneDX"}`, `{"spdxVersion":"SPDX-2.3"}`} {
+		for _, junk := range []string{"", "{", "[]", "null", `{"bomFormat":"CycloneDX"}`, `{"spdxVersion":"SPDX-2.3"}`,
+			`{"spdxVersion":"SPDX-2.3","packages":[null],"relationships":[null]}`,
+			`{"bomFormat":"CycloneDX","specVersion":"1.6","metadata":{"component":{"name":"x","hashes":null}},"components":[null]}`} {
 			assert.Error(t, sbom.Check(f, []byte(junk), b.Info), "%s: %q", f, junk)
 		}
+		assert.ErrorContains(t, sbom.Check(f, doc, nil), "no inspection")
+		other := sbom.Formats[0]
+		if f == other {
+			other = sbom.Formats[1]
+		}
+		assert.Error(t, sbom.Check(other, doc, b.Info), "a %s document read as %s", f, other)
 	}
-	_, err := sbom.ParseFormat("swid")
+	// An SPDX document that describes no package is not an SBOM of a
+	// binary, whatever its packages say of themselves.
+	doc, err := sbom.Encode(sbom.SPDX, b)
+	require.NoError(t, err)
+	require.Contains(t, string(doc), `"relationshipType": "DESCRIBES"`)
+	undescribed := strings.Replace(string(doc), `"relationshipType": "DESCRIBES"`, `"relationshipType": "CONTAINS"`, 1)
+	assert.ErrorContains(t, sbom.Check(sbom.SPDX, []byte(undescribed), b.Info), "describes 0 packages")
+	assert.ErrorContains(t, sbom.Check(sbom.CycloneDX, make([]byte, sbom.MaxDocBytes+1), b.Info), "larger than 64 MiB")
+	_, err = sbom.ParseFormat("swid")
 	assert.ErrorContains(t, err, "cyclonedx or spdx")
+}
+
+// FuzzCheck feeds Check mutations of real SBOMs of both formats: whatever
+// the bytes, an error or nil, never a panic.
+func FuzzCheck(f *testing.F) {
+	for _, b := range cases() {
+		for _, format := range sbom.Formats {
+			doc, err := sbom.Encode(format, b)
+			require.NoError(f, err)
+			f.Add(doc)
+			f.Add(doc[:len(doc)/2])
+		}
+	}
+	f.Add([]byte(`{"spdxVersion":"SPDX-2.3","packages":[null],"relationships":[{"relationshipType":"DESCRIBES"}]}`))
+	info := cases()["dynamic glibc"].Info
+	f.Fuzz(func(t *testing.T, doc []byte) {
+		for _, format := range sbom.Formats {
+			_ = sbom.Check(format, doc, info)
+		}
+	})
 }

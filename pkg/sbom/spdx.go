@@ -70,9 +70,6 @@ func encodeSPDX(m *model) ([]byte, error) {
 		return p
 	}
 	bin := pkg(m.binary, "APPLICATION")
-	if len(m.modules) > 0 && m.modules[0].role == roleMain && m.modules[0].purl != "" {
-		bin.PackageExternalReferences = []*spdx.PackageExternalReference{{Category: "PACKAGE-MANAGER", RefType: "purl", Locator: m.modules[0].purl}}
-	}
 	binID := common.MakeDocElementID("", string(bin.PackageSPDXIdentifier))
 	doc.Packages = []*spdx.Package{bin}
 	rel := func(a common.DocElementID, kind string, b common.ElementID) {
