@@ -163,7 +163,7 @@ func Build(rep *report.Report, entries []checksum.Entry, opt Options) provenance
 	}
 	deps := map[string]provenance.Dependency{}
 	if rep.GoVersion != "" {
-		deps["go"] = provenance.Dependency{Name: "go", Version: rep.GoVersion, URI: "pkg:golang/stdlib@" + rep.GoVersion}
+		deps["go"] = provenance.Dependency{Name: "go", Version: rep.GoVersion, URI: "pkg:golang/stdlib@" + strings.TrimPrefix(rep.GoVersion, "go")}
 	}
 	for _, j := range rep.Jobs {
 		if j.File == "" || (j.Status != report.StatusOK && j.Status != report.StatusViolated) {

@@ -41,7 +41,7 @@ func TestBuild(t *testing.T) {
 	require.Len(t, b.Dependencies, 2)
 	assert.Equal(t, "gcc", b.Dependencies[0].Name)
 	assert.Equal(t, "pkg:generic/gcc@12.2.0", b.Dependencies[0].URI)
-	assert.Equal(t, "pkg:golang/stdlib@go1.26.8", b.Dependencies[1].URI)
+	assert.Equal(t, "pkg:golang/stdlib@1.26.8", b.Dependencies[1].URI)
 	assert.Equal(t, "0123456789abcdef0123456789abcdef01234567", b.Source.Version)
 	assert.Equal(t, time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC), b.Started)
 	assert.Equal(t, time.Date(2026, 12, 1, 10, 1, 15, 0, time.UTC), b.Finished, "the run's end, to the second")
