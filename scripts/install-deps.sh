@@ -46,3 +46,10 @@ if ! command -v cyclonedx-gomod >/dev/null 2>&1; then
 	echo "installing cyclonedx-gomod v1.10.0 (go install)"
 	go install github.com/CycloneDX/cyclonedx-gomod/cmd/cyclonedx-gomod@v1.10.0
 fi
+
+# goreleaser v2.15.1: pkg/cli's import test compares the targets of every
+# imported configuration with what goreleaser itself builds from it.
+if ! command -v goreleaser >/dev/null 2>&1; then
+	echo "installing goreleaser v2.15.1 (go install; a few minutes)"
+	go install github.com/goreleaser/goreleaser/v2@v2.15.1
+fi

@@ -137,6 +137,7 @@ expects.`,
 		newMergeCmd(stdio),
 		newCheckCmd(stdio),
 		newSBOMCmd(stdio),
+		newImportCmd(stdio),
 		newVerifyReleaseCmd(stdio),
 	)
 	return root

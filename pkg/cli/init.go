@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/portmatrix/portmatrix/pkg/goreleaser"
 	"github.com/portmatrix/portmatrix/pkg/internal/atomicfile"
 	"github.com/portmatrix/portmatrix/pkg/internal/plural"
 	"github.com/portmatrix/portmatrix/pkg/internal/quoted"
@@ -100,5 +101,9 @@ func runInit(ctx context.Context, o *initOptions, stdio Stdio) error {
 		next += " -f " + quoted.Shell(o.output)
 	}
 	fmt.Fprintf(stdio.Out, "next: %s\n", next)
+	if gr := goreleaser.Find(o.dir); gr != "" {
+		fmt.Fprintf(stdio.Out, "found %s: `portmatrix import goreleaser %s -o %s --force` replaces this starter with a manifest that builds exactly the targets its builds: name\n",
+			gr, quoted.Shell(gr), quoted.Shell(o.output))
+	}
 	return nil
 }
