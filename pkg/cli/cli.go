@@ -138,6 +138,7 @@ expects.`,
 		newCheckCmd(stdio),
 		newSBOMCmd(stdio),
 		newImportCmd(stdio),
+		newVerifyGoreleaserCmd(stdio),
 		newVerifyReleaseCmd(stdio),
 	)
 	return root

@@ -233,3 +233,101 @@ func importedTargets(t *testing.T, dir string) map[string][]string {
 	}
 	return got
 }
+
+// TestVerifyGoreleaser has goreleaser v2.15.1 build a small project for
+// real (a cgo-off build for two targets, a cgo-on one whose binary is
+// dynamic), then checks the verdicts of verify-goreleaser on its dist:
+// every binary is what artifacts.json says; --expect static catches the
+// dynamic one; an artifacts.json that lies about a goarch is caught.
+func TestVerifyGoreleaser(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs goreleaser and the go command")
+	}
+	gr := needtool.Path(t, goreleaserInstall, "goreleaser")
+	needtool.Path(t, "apt-get install gcc", "gcc")
+	dir := t.TempDir()
+	for name, content := range map[string]string{
+		"go.mod":  "module example.com/who\n\ngo 1.24\n",
+		"main.go": "package main\n\nimport (\n\t\"fmt\"\n\t\"os/user\"\n)\n\nfunc main() { u, _ := user.Current(); fmt.Println(u) }\n",
+		".goreleaser.yaml": `version: 2
+project_name: who
+builds:
+  - id: nocgo
+    env: [CGO_ENABLED=0]
+    goos: [linux]
+    goarch: [amd64, arm64]
+  - id: cgo
+    env: [CGO_ENABLED=1]
+    goos: [linux]
+    goarch: [amd64]
+`,
+	} {
+		require.NoError(t, os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644))
+	}
+	for _, args := range [][]string{{"init", "-q"}, {"add", "."}, {"-c", "user.email=t@example.com", "-c", "user.name=t", "commit", "-qm", "x"}} {
+		cmd := exec.Command("git", args...)
+		cmd.Dir = dir
+		b, err := cmd.CombinedOutput()
+		require.NoError(t, err, "%s", b)
+	}
+	cmd := exec.Command(gr, "build", "--snapshot", "--clean", "--skip=validate")
+	cmd.Dir = dir
+	b, err := cmd.CombinedOutput()
+	require.NoError(t, err, "goreleaser: %s", b)
+	dist := filepath.Join(dir, "dist")
+
+	run := func(args ...string) (int, string, string) {
+		var out, errb bytes.Buffer
+		code := Main(context.Background(), append([]string{"verify-goreleaser"}, args...), Stdio{Out: &out, Err: &errb})
+		return code, out.String(), errb.String()
+	}
+	jsonFile := filepath.Join(t.TempDir(), "r.json")
+	code, out, errs := run("--json", jsonFile, dist)
+	require.Equal(t, ExitOK, code, "%s\n%s", out, errs)
+	data, err := os.ReadFile(jsonFile)
+	require.NoError(t, err)
+	var rep struct {
+		Jobs []struct {
+			ID, Status, Linkage string
+			Cgo                 bool
+			Violations          []string
+		}
+	}
+	require.NoError(t, json.Unmarshal(data, &rep))
+	byID := map[string]string{}
+	for _, j := range rep.Jobs {
+		byID[j.ID] = j.Status + " " + j.Linkage + " " + map[bool]string{true: "cgo", false: "nocgo"}[j.Cgo]
+	}
+	assert.Equal(t, map[string]string{
+		"nocgo/linux/amd64/v1/goreleaser":   "ok static nocgo",
+		"nocgo/linux/arm64/v8.0/goreleaser": "ok static nocgo",
+		"cgo/linux/amd64/v1/goreleaser":     "ok dynamic cgo",
+	}, byID)
+
+	code, out, _ = run("--expect", "static", dist)
+	assert.Equal(t, ExitFailed, code)
+	assert.Contains(t, out, "cgo/linux/amd64/v1/goreleaser")
+	assert.Contains(t, out, "static")
+
+	// An artifacts.json that says the arm64 binary is amd64.
+	arts := filepath.Join(dist, "artifacts.json")
+	data, err = os.ReadFile(arts)
+	require.NoError(t, err)
+	var all []map[string]any
+	require.NoError(t, json.Unmarshal(data, &all))
+	lied := false
+	for _, a := range all {
+		if a["type"] == "Binary" && a["goarch"] == "arm64" {
+			a["goarch"], a["goamd64"] = "amd64", "v1"
+			delete(a, "goarm64")
+			lied = true
+		}
+	}
+	require.True(t, lied)
+	data, err = json.Marshal(all)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(arts, data, 0o644))
+	code, out, _ = run(dist)
+	assert.Equal(t, ExitFailed, code)
+	assert.Contains(t, out, "the binary's machine is arm64")
+}
