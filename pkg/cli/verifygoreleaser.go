@@ -50,7 +50,9 @@ Exit status: 0 when every binary is what goreleaser says and meets the
 policy, 1 when one is not, 2 for usage errors (no artifacts.json, a bad
 policy).`,
 		Args: cobra.MaximumNArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error { return runVerifyGoreleaser(cmd.Context(), o, args, stdio) },
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runVerifyGoreleaser(cmd.Context(), o, args, stdio)
+		},
 	}
 	fs := cmd.Flags()
 	o.reportFlags.register(fs)
