@@ -320,3 +320,21 @@ jobs:
 	assert.Contains(t, all, `input "comand" is not defined`)
 	assert.Contains(t, all, "no_such_output")
 }
+
+// TestActionScriptsShellcheck runs shellcheck over the action's scripts
+// when it is installed (scripts/install-deps.sh does not install it; the
+// scripts were clean with shellcheck 0.9.0 when written).
+func TestActionScriptsShellcheck(t *testing.T) {
+	if testing.Short() {
+		t.Skip("the action's tests run with the integration tests")
+	}
+	sc, err := exec.LookPath("shellcheck")
+	if err != nil {
+		t.Skip("shellcheck not installed")
+	}
+	scripts, err := filepath.Glob(filepath.Join(repoRoot, "scripts", "action", "*.sh"))
+	require.NoError(t, err)
+	require.Len(t, scripts, 2)
+	out, err := exec.Command(sc, scripts...).CombinedOutput()
+	assert.NoError(t, err, "%s", out)
+}
