@@ -149,6 +149,7 @@ func runBuild(ctx context.Context, o *buildOptions, stdio Stdio) error {
 	}
 	ld, err := o.load(ctx, stdio)
 	if err != nil {
+		o.reportFlags.annotateProblems(err, stdio)
 		return err
 	}
 	if opt.Shard != nil {

@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 
 	"github.com/spf13/pflag"
 
+	"github.com/portmatrix/portmatrix/pkg/annotate"
 	"github.com/portmatrix/portmatrix/pkg/manifest"
 	"github.com/portmatrix/portmatrix/pkg/note"
 	"github.com/portmatrix/portmatrix/pkg/pipeline"
@@ -110,11 +112,12 @@ func printNotes(stdio Stdio, notes []note.Note) {
 // reportFlags are the report files build, check and merge can write
 // besides the table on stdout.
 type reportFlags struct {
-	jsonFile  string
-	mdFile    string
-	junitFile string
-	htmlFile  string
-	noColor   bool
+	jsonFile    string
+	mdFile      string
+	junitFile   string
+	htmlFile    string
+	noColor     bool
+	annotations string
 }
 
 func (f *reportFlags) register(fs *pflag.FlagSet) {
@@ -123,6 +126,31 @@ func (f *reportFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.junitFile, "junit", "", "also write the report as JUnit XML (one test case per job) to this file")
 	fs.StringVar(&f.htmlFile, "html", "", "also write the report as one self-contained HTML page to this file")
 	fs.BoolVar(&f.noColor, "no-color", false, "no colour in the table (also when NO_COLOR is set)")
+	fs.StringVar(&f.annotations, "annotations", "", "CI annotations: github (workflow commands on stdout, outputs to $GITHUB_OUTPUT) or none (default github when GITHUB_ACTIONS=true)")
+}
+
+// annotate says whether to write GitHub annotations: --annotations, else
+// GitHub Actions' own variable.
+func (f *reportFlags) annotate(stdio Stdio) (bool, error) {
+	switch f.annotations {
+	case "github":
+		return true, nil
+	case "none":
+		return false, nil
+	case "":
+		return stdio.getenv("GITHUB_ACTIONS") == "true", nil
+	}
+	return false, usageErr("--annotations %q: use github or none (GitLab reads --junit)", f.annotations)
+}
+
+// annotateProblems writes a manifest's problems as GitHub annotations,
+// when annotations are on.
+func (f *reportFlags) annotateProblems(err error, stdio Stdio) {
+	var pe *pipeline.ProblemsError
+	if on, _ := f.annotate(stdio); !on || !errors.As(err, &pe) {
+		return
+	}
+	_ = annotate.GitHub(stdio.Out, nil, pe.Problems)
 }
 
 // files are the report files asked for, and $GITHUB_STEP_SUMMARY.
@@ -137,6 +165,10 @@ func (f *reportFlags) files(stdio Stdio) report.Files {
 // The files come first: after a SIGHUP the terminal is gone, and a failed
 // write to stdout must not cost the report files.
 func (f *reportFlags) write(rep *report.Report, stdio Stdio) error {
+	on, aerr := f.annotate(stdio)
+	if aerr != nil {
+		return aerr
+	}
 	err := f.files(stdio).Write(rep)
 	var serr error
 	if f.jsonFile == "-" {
@@ -148,8 +180,41 @@ func (f *reportFlags) write(rep *report.Report, stdio Stdio) error {
 	if err == nil {
 		err = serr
 	}
+	if on {
+		// With --json - the report is stdout: the annotations go to
+		// stderr, which the runner reads as well.
+		w := stdio.Out
+		if f.jsonFile == "-" {
+			w = stdio.Err
+		}
+		if aerr := annotate.GitHub(w, rep, nil); err == nil {
+			err = aerr
+		}
+		if out := stdio.getenv("GITHUB_OUTPUT"); out != "" {
+			if aerr := appendOutputs(out, rep, f.jsonFile); err == nil {
+				err = aerr
+			}
+		}
+	}
 	if err != nil {
 		return &exitError{code: ExitFailed, err: err}
 	}
 	return nil
+}
+
+// appendOutputs appends the step outputs of rep to the $GITHUB_OUTPUT
+// file (the runner's own file, appended to as the runner expects).
+func appendOutputs(path string, rep *report.Report, reportPath string) error {
+	if reportPath == "-" {
+		reportPath = ""
+	}
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+	if err != nil {
+		return fmt.Errorf("$GITHUB_OUTPUT: %w", err)
+	}
+	if err := annotate.GitHubOutputs(f, rep, reportPath); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
