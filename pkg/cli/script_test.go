@@ -54,6 +54,11 @@ func (c isolatedCache) Run() int {
 	}
 	defer os.RemoveAll(dir)
 	os.Setenv(outcache.EnvVar, dir)
+	// The tests run the same on a GitHub runner as anywhere: no
+	// annotations, outputs or job summary unless a test asks for them.
+	for _, k := range []string{"GITHUB_ACTIONS", "GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY"} {
+		os.Unsetenv(k)
+	}
 	return c.m.Run()
 }
 
