@@ -15,9 +15,11 @@ set -euo pipefail
 # openssh-client (ssh-keygen): the release signatures are verified with
 # `ssh-keygen -Y verify` in pkg/signing and the CLI scripts, and the test
 # keys are made with ssh-keygen; `make release` makes its throwaway key.
+# shellcheck: pkg/annotate lints the GitHub Action's scripts and the run:
+# steps of every workflow (through actionlint) with it.
 # Under CI=true these tests fail instead of skipping when a tool is missing.
 packages=(gcc libc6-dev git make binutils g++ gcc-mingw-w64-x86-64
-	chromium fonts-dejavu-core fonts-noto-color-emoji libxml2-utils openssh-client)
+	chromium fonts-dejavu-core fonts-noto-color-emoji libxml2-utils openssh-client shellcheck)
 
 missing=()
 for p in "${packages[@]}"; do

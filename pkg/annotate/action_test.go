@@ -23,6 +23,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.yaml.in/yaml/v3"
 
+	"github.com/portmatrix/portmatrix/pkg/internal/needtool"
 	"github.com/portmatrix/portmatrix/pkg/report"
 )
 
@@ -266,9 +267,9 @@ func TestActionlintWorkflows(t *testing.T) {
 	if testing.Short() {
 		t.Skip("the action's tests run with the integration tests")
 	}
-	if _, err := exec.LookPath("shellcheck"); err != nil {
-		t.Log("shellcheck not found: actionlint runs without it")
-	}
+	// actionlint checks run: scripts with shellcheck when it is on PATH:
+	// required in CI, so the lint is never weaker there than here.
+	needtool.Path(t, "apt-get install shellcheck", "shellcheck")
 	files := workflowFiles(t)
 	var names []string
 	for _, f := range files {
@@ -328,10 +329,7 @@ func TestActionScriptsShellcheck(t *testing.T) {
 	if testing.Short() {
 		t.Skip("the action's tests run with the integration tests")
 	}
-	sc, err := exec.LookPath("shellcheck")
-	if err != nil {
-		t.Skip("shellcheck not installed")
-	}
+	sc := needtool.Path(t, "apt-get install shellcheck", "shellcheck")
 	scripts, err := filepath.Glob(filepath.Join(repoRoot, "scripts", "action", "*.sh"))
 	require.NoError(t, err)
 	require.Len(t, scripts, 2)
