@@ -17,6 +17,9 @@ type Outcome struct {
 	Failing int
 	// Excluded says the build constraints exclude every file there.
 	Excluded bool
+	// Checked is how the row was answered (type-checked, compiled, or
+	// compiled as the type checker's fallback).
+	Checked Checked
 }
 
 // Diagnose reads the first error of every job that failed or timed out in
@@ -54,7 +57,11 @@ func Diagnose(jobs []Job, results []build.Result, modCache string) []Outcome {
 func Rows(jobs []Job, outs []Outcome) []report.CheckRow {
 	rows := make([]report.CheckRow, len(jobs))
 	for i, j := range jobs {
-		rows[i] = report.CheckRow{Package: j.Package, Error: outs[i].Diag.String()}
+		c := outs[i].Checked
+		rows[i] = report.CheckRow{Package: j.Package, Error: outs[i].Diag.String(), Mode: string(c.Mode), Fallback: c.Fallback}
+		if c.Fallback != "" {
+			rows[i].Argv = j.CompileArgv
+		}
 	}
 	return rows
 }

@@ -26,8 +26,23 @@ import (
 
 	"github.com/portmatrix/portmatrix/pkg/manifest"
 	"github.com/portmatrix/portmatrix/pkg/plan"
+	"github.com/portmatrix/portmatrix/pkg/report"
 	"github.com/portmatrix/portmatrix/pkg/target"
 	"github.com/portmatrix/portmatrix/pkg/toolchain"
+	"github.com/portmatrix/portmatrix/pkg/typecheck"
+)
+
+// Mode is how a job answers whether its packages build.
+type Mode string
+
+// The modes.
+const (
+	// ModeCompile runs go build.
+	ModeCompile Mode = report.CheckModeCompile
+	// ModeTypeCheck type-checks the platform's package graph with go/types
+	// (package typecheck), and compiles instead when the type checker
+	// cannot decide (a Hazard).
+	ModeTypeCheck Mode = report.CheckModeTypeCheck
 )
 
 // Kind is what a job of the matrix checks.
@@ -64,6 +79,9 @@ type Platform struct {
 	// Skip, when set, is why nothing is built for the platform (no C
 	// toolchain for cgo); its rows fail with this error.
 	Skip error
+	// TypeCheck says the platform is type-checked (ModeTypeCheck) rather
+	// than compiled: the default for pure-Go platforms.
+	TypeCheck bool
 }
 
 // Variant is the report's variant name of the platform's jobs.
@@ -84,6 +102,10 @@ type PlatformOptions struct {
 	// SelectToolchain picks the C toolchain of a cgo platform (the CLI
 	// passes toolchain.Select with the host and exec.LookPath).
 	SelectToolchain func(toolchain.Need) (toolchain.Toolchain, error)
+	// TypeCheck type-checks the pure-Go platforms instead of compiling
+	// them (a cgo platform is always compiled: the type checker cannot
+	// see C).
+	TypeCheck bool
 }
 
 // Platforms decides, per target, cgo or not and the environment of its go
@@ -103,6 +125,7 @@ func Platforms(targets []target.Target, opt PlatformOptions) []Platform {
 				}
 			}
 		}
+		p.TypeCheck = opt.TypeCheck && !p.Cgo
 		cgo := "0"
 		if p.Cgo {
 			cgo = "1"
@@ -130,6 +153,16 @@ type Job struct {
 	// Skip, when set, is why the job is not run: it fails with this error
 	// (ErrExcluded, or the platform's Skip).
 	Skip error
+	// Mode is how the job is checked. A ModeTypeCheck job's Argv is the go
+	// list that loaded its Graph (what ran besides the type checker, once
+	// per platform); Roots are the packages it checks in it, and
+	// CompileArgv and CompileOutput the go build it runs instead when the
+	// type checker cannot decide.
+	Mode          Mode
+	Graph         *typecheck.Graph
+	Roots         []string
+	CompileArgv   []string
+	CompileOutput string
 }
 
 // JobOptions are the inputs of Jobs besides the platforms and packages.
@@ -140,6 +173,13 @@ type JobOptions struct {
 	Dir string
 	// OutDir holds the binaries; LogDir the logs of every job.
 	OutDir, LogDir string
+	// Pattern is the workspace's package pattern; Graphs the graphs of the
+	// type-checked platforms (Listing.Graphs, indexed like the platforms).
+	Pattern string
+	Graphs  []*typecheck.Graph
+	// Link builds the main packages of type-checked platforms into
+	// binaries (compiled and inspected) instead of type-checking them.
+	Link bool
 }
 
 // matrixRow is one row name of the matrix: a main package, or the library.
@@ -198,13 +238,21 @@ func Jobs(platforms []Platform, pkgs [][]Package, opt JobOptions) []Job {
 				Toolchain: p.Toolchain,
 				Log:       filepath.Join(opt.LogDir, strings.ReplaceAll(b.name, "/", "_")+"_"+p.Target.Slug()+"_"+p.Variant()+".log"),
 			}
+			j.Mode = ModeCompile
 			switch b.kind {
 			case KindBinary:
 				j.Output = filepath.Join(opt.OutDir, filepath.FromSlash(b.name), p.Target.Slug(), p.Variant(), b.binary+plan.Ext(p.Target))
 				j.Argv = []string{opt.GoBin, "build", "-o", j.Output, b.pkg}
+				j.Roots = []string{b.pkg}
 			case KindCompile:
 				j.Packages = libs
 				j.Argv = append([]string{opt.GoBin, "build"}, libs...)
+				j.Roots = libs
+			}
+			if p.TypeCheck && i < len(opt.Graphs) && opt.Graphs[i] != nil && !(b.kind == KindBinary && opt.Link) {
+				j.Mode, j.Graph = ModeTypeCheck, opt.Graphs[i]
+				j.CompileArgv, j.CompileOutput = j.Argv, j.Output
+				j.Argv, j.Output = append([]string{opt.GoBin}, ListDepsArgs(opt.Pattern)...), ""
 			}
 			j.Index = len(jobs)
 			jobs = append(jobs, j)

@@ -129,7 +129,7 @@ func FirstError(log, root, modCache string) (d Diag, failing int, ok bool) {
 
 // isHeader recognises the lines portmatrix writes around a job's output.
 func isHeader(line string) bool {
-	return hasAnyPrefix(line, []string{"# job: ", "# dir: ", "# cd ", "# exit: "})
+	return hasAnyPrefix(line, []string{"# job: ", "# dir: ", "# cd ", "# exit: ", "# typecheck: "})
 }
 
 func hasAnyPrefix(s string, prefixes []string) bool {

@@ -15,6 +15,7 @@ import (
 	"github.com/portmatrix/portmatrix/pkg/build"
 	"github.com/portmatrix/portmatrix/pkg/report"
 	"github.com/portmatrix/portmatrix/pkg/target"
+	"github.com/portmatrix/portmatrix/pkg/typecheck"
 )
 
 // These tests run the real go toolchain (and, for published modules, the
@@ -29,9 +30,16 @@ func skipShort(t *testing.T) {
 	}
 }
 
-// run is what the CLI does, without the CLI: list, plan, build, inspect,
-// annotate, summarize.
+// run is what the CLI does with --compile, without the CLI: list, plan,
+// build, inspect, annotate, summarize.
 func run(t *testing.T, ws *Workspace, targets []string) (Summary, []report.Job) {
+	t.Helper()
+	return runMode(t, ws, targets, false, false)
+}
+
+// runMode is run in the type-check mode (typeCheck) or with go build, with
+// or without --link.
+func runMode(t *testing.T, ws *Workspace, targets []string, typeCheck, link bool) (Summary, []report.Job) {
 	t.Helper()
 	ctx := context.Background()
 	table, err := target.LoadTable(ctx, "go")
@@ -40,13 +48,16 @@ func run(t *testing.T, ws *Workspace, targets []string) (Summary, []report.Job) 
 	for _, s := range targets {
 		ts = append(ts, tg(s))
 	}
-	ps := Platforms(ts, PlatformOptions{Table: table, WorkspaceEnv: ws.Env})
-	pkgs, err := List(ctx, ws, ps, ListOptions{Jobs: 2})
+	ps := Platforms(ts, PlatformOptions{Table: table, WorkspaceEnv: ws.Env, TypeCheck: typeCheck})
+	listing, err := List(ctx, ws, ps, ListOptions{Jobs: 2, Deps: typeCheck})
 	require.NoError(t, err)
-	jobs := Jobs(ps, pkgs, JobOptions{Dir: ws.Dir, OutDir: filepath.Join(ws.Temp, "out"), LogDir: filepath.Join(ws.Temp, "logs")})
-	results := build.Run(ctx, NewRunner(jobs, &build.GoRunner{}), PlanJobs(jobs), build.Options{Jobs: 2, Timeout: 10 * time.Minute})
-	outcomes := Inspect(jobs, results)
-	outs := Diagnose(jobs, results, ws.ModCache)
+	jobs := Jobs(ps, listing.Packages, JobOptions{
+		Dir: ws.Dir, OutDir: filepath.Join(ws.Temp, "out"), LogDir: filepath.Join(ws.Temp, "logs"),
+		Pattern: ws.Pattern, Graphs: listing.Graphs, Link: link,
+	})
+	tc := NewTypeChecker(jobs, typecheck.NewSession(""), &build.GoRunner{}, nil)
+	results := build.Run(ctx, NewRunner(jobs, tc), PlanJobs(jobs), build.Options{Jobs: 2, Timeout: 10 * time.Minute})
+	outcomes, outs := Conclude(jobs, results, tc.Checked(), ws.ModCache)
 	rows := report.Collect(report.Stages{Results: results, Outcomes: outcomes, Check: Rows(jobs, outs), Temporary: true})
 	return Summarize(ws.Name, false, ts, jobs, rows, outs), rows
 }

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"golang.org/x/sync/errgroup"
+
+	"github.com/portmatrix/portmatrix/pkg/typecheck"
 )
 
 // Package is one package of the checked pattern as go list sees it for one
@@ -95,16 +97,67 @@ type ListOptions struct {
 	Jobs int
 	// Timeout bounds each go list (0: 2 minutes).
 	Timeout time.Duration
+	// Deps lists the platforms that are type-checked (Platform.TypeCheck)
+	// with their whole package graph (ListDepsArgs) instead of -find.
+	Deps bool
+}
+
+// ListArgs are the arguments of the go list that finds which packages of
+// pattern have files for a platform, without resolving dependencies.
+func ListArgs(pattern string) []string {
+	return []string{"list", "-e", "-find", "-json=" + listFields, pattern}
+}
+
+// ListDepsArgs are the arguments of the go list that loads a platform's
+// whole package graph for the type checker: every package of pattern and
+// everything it imports, in dependency order.
+func ListDepsArgs(pattern string) []string {
+	return []string{"list", "-e", "-deps", "-json=" + typecheck.ListFields, pattern}
+}
+
+// Listing is what List found for every platform (indexed like them).
+type Listing struct {
+	// Packages are, per platform, the packages of the pattern with files
+	// to build there.
+	Packages [][]Package
+	// Graphs are, per type-checked platform, its whole package graph (nil
+	// for the others).
+	Graphs []*typecheck.Graph
+}
+
+// RootsOf are the packages of the pattern with files to compile in a
+// platform's graph, as ParseList would list them.
+func RootsOf(g *typecheck.Graph) []Package {
+	var out []Package
+	for _, p := range g.Packages {
+		if p.DepOnly {
+			continue
+		}
+		pkg := Package{ImportPath: p.ImportPath, Name: p.Name}
+		if p.Module != nil {
+			pkg.Module = p.Module.Path
+		}
+		if p.Error != nil {
+			pkg.Error = p.Error.Err
+		}
+		if len(p.GoFiles)+len(p.CgoFiles) == 0 && (pkg.Error == "" || isNoGoFiles(pkg.Error)) {
+			continue
+		}
+		out = append(out, pkg)
+	}
+	return out
 }
 
 // List asks go list, once per platform and with that platform's environment,
-// which packages of the workspace's pattern have files to compile there. It
-// uses -find (no dependency resolution), which answers in a fraction of a
-// second per target, so that a target the build constraints exclude whole
-// costs no compile. Platforms with Skip set are not listed. Any go list
-// failure is an error: it means the module cannot be loaded at all (a bad
-// go.mod, a go directive newer than the toolchain), whatever the target.
-func List(ctx context.Context, ws *Workspace, platforms []Platform, opt ListOptions) ([][]Package, error) {
+// which packages of the workspace's pattern have files to compile there. For
+// a compiled platform it uses -find (no dependency resolution), which
+// answers in a fraction of a second per target, so that a target the build
+// constraints exclude whole costs no compile; a type-checked one
+// (Platform.TypeCheck, with opt.Deps) is listed with -deps, its whole graph
+// kept for the type checker. Platforms with Skip set are not listed. Any go
+// list failure is an error: it means the module cannot be loaded at all (a
+// bad go.mod, a go directive newer than the toolchain), whatever the target.
+func List(ctx context.Context, ws *Workspace, platforms []Platform, opt ListOptions) (*Listing, error) {
 	if opt.GoBin == "" {
 		opt.GoBin = "go"
 	}
@@ -114,7 +167,7 @@ func List(ctx context.Context, ws *Workspace, platforms []Platform, opt ListOpti
 	if opt.Timeout <= 0 {
 		opt.Timeout = DefaultFetchTimeout
 	}
-	out := make([][]Package, len(platforms))
+	out := &Listing{Packages: make([][]Package, len(platforms)), Graphs: make([]*typecheck.Graph, len(platforms))}
 	var g errgroup.Group
 	g.SetLimit(max(opt.Jobs, 1))
 	for i, p := range platforms {
@@ -123,15 +176,33 @@ func List(ctx context.Context, ws *Workspace, platforms []Platform, opt ListOpti
 		}
 		g.Go(func() error {
 			env := append(append([]string(nil), opt.Env...), p.Env...)
-			data, stderr, err := runGo(ctx, opt.Timeout, opt.GoBin, ws.Dir, env, "list", "-e", "-find", "-json="+listFields, ws.Pattern)
+			deps := opt.Deps && p.TypeCheck
+			args := ListArgs(ws.Pattern)
+			if deps {
+				args = ListDepsArgs(ws.Pattern)
+			}
+			data, stderr, err := runGo(ctx, opt.Timeout, opt.GoBin, ws.Dir, env, args...)
 			if err != nil {
 				return fmt.Errorf("listing the packages of %s for %s: %s", ws.Name, p.Target, failure(err, stderr))
+			}
+			if deps {
+				graph, err := typecheck.ParseGraph(data)
+				if err != nil {
+					return fmt.Errorf("listing the packages of %s for %s: %w", ws.Name, p.Target, err)
+				}
+				for _, pkg := range graph.Packages {
+					if !pkg.DepOnly && pkg.Error != nil && strings.Contains(pkg.ImportPath, "...") {
+						return fmt.Errorf("listing the packages of %s for %s: %s", ws.Name, p.Target, pkg.Error.Err)
+					}
+				}
+				out.Graphs[i], out.Packages[i] = graph, RootsOf(graph)
+				return nil
 			}
 			pkgs, err := ParseList(data)
 			if err != nil {
 				return fmt.Errorf("listing the packages of %s for %s: %w", ws.Name, p.Target, err)
 			}
-			out[i] = pkgs
+			out.Packages[i] = pkgs
 			return nil
 		})
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/portmatrix/portmatrix/pkg/sched"
 	"github.com/portmatrix/portmatrix/pkg/target"
 	"github.com/portmatrix/portmatrix/pkg/toolchain"
+	"github.com/portmatrix/portmatrix/pkg/typecheck"
 	"github.com/portmatrix/portmatrix/pkg/verify"
 )
 
@@ -33,6 +34,12 @@ type RunOptions struct {
 	Targets []target.Target
 	// Cgo asks for CGO_ENABLED=1 where the platform supports cgo.
 	Cgo bool
+	// Compile compiles every platform with go build instead of
+	// type-checking the pure-Go ones (the default, ModeTypeCheck).
+	Compile bool
+	// Link builds, inspects and links the main packages of type-checked
+	// platforms too.
+	Link bool
 	// Jobs is how many builds run at once; Threads the --threads policy
 	// (sched.ThreadsFor).
 	Jobs, Threads int
@@ -86,13 +93,14 @@ func Run(ctx context.Context, src Source, opt RunOptions) (*Result, error) {
 	defer ws.Close()
 
 	platforms := Platforms(opt.Targets, PlatformOptions{
-		Table: opt.Table, Cgo: opt.Cgo, WorkspaceEnv: ws.Env, SelectToolchain: opt.SelectToolchain,
+		Table: opt.Table, Cgo: opt.Cgo, WorkspaceEnv: ws.Env, SelectToolchain: opt.SelectToolchain, TypeCheck: !opt.Compile,
 	})
 	say("listing the packages of %s for %s", ws.Name, plural.Count(len(opt.Targets), "target"))
-	pkgs, err := List(ctx, ws, platforms, ListOptions{GoBin: opt.GoBin, Jobs: opt.Jobs, Timeout: opt.FetchTimeout})
+	listing, err := List(ctx, ws, platforms, ListOptions{GoBin: opt.GoBin, Jobs: opt.Jobs, Timeout: opt.FetchTimeout, Deps: !opt.Compile})
 	if err != nil {
 		return nil, err
 	}
+	pkgs := listing.Packages
 	if !slices.ContainsFunc(pkgs, func(ps []Package) bool { return len(ps) > 0 }) && !slices.ContainsFunc(platforms, func(p Platform) bool { return p.Skip != nil }) {
 		which := "any of the " + plural.Count(len(opt.Targets), "target")
 		if len(opt.Targets) == 1 {
@@ -115,7 +123,10 @@ func Run(ctx context.Context, src Source, opt RunOptions) (*Result, error) {
 		return nil, err
 	}
 	defer dist.Close()
-	jobs := Jobs(platforms, pkgs, JobOptions{GoBin: opt.GoBin, Dir: ws.Dir, OutDir: outDir, LogDir: logDir})
+	jobs := Jobs(platforms, pkgs, JobOptions{
+		GoBin: opt.GoBin, Dir: ws.Dir, OutDir: outDir, LogDir: logDir,
+		Pattern: ws.Pattern, Graphs: listing.Graphs, Link: opt.Link,
+	})
 	rep, outs := runJobs(ctx, ws, jobs, dist, opt)
 	rep.Started = started.UTC().Truncate(time.Second)
 	rep.DurationSec = time.Since(started).Seconds()
@@ -126,13 +137,13 @@ func Run(ctx context.Context, src Source, opt RunOptions) (*Result, error) {
 // makes the report.
 func runJobs(ctx context.Context, ws *Workspace, jobs []Job, dist *distdir.Dir, opt RunOptions) (*report.Report, []Outcome) {
 	planJobs := plan.WithThreads(PlanJobs(jobs), sched.ThreadsFor(opt.Threads, opt.Jobs, len(jobs), opt.EnvGOMAXPROCS))
+	tc := NewTypeChecker(jobs, typecheck.NewSession(opt.GoEnv.LangVersion()), &build.GoRunner{Root: dist.Root()}, dist.Root())
 	opt.Observer.Starting(len(planJobs))
-	results := build.Run(ctx, NewRunner(jobs, &build.GoRunner{Root: dist.Root()}), planJobs, build.Options{
+	results := build.Run(ctx, NewRunner(jobs, tc), planJobs, build.Options{
 		Jobs: opt.Jobs, Timeout: opt.Timeout, OnStart: opt.Observer.JobStarted, OnDone: opt.Observer.JobDone,
 	})
 	opt.Observer.Finished()
-	outcomes := Inspect(jobs, results)
-	outs := Diagnose(jobs, results, ws.ModCache)
+	outcomes, outs := Conclude(jobs, results, tc.Checked(), ws.ModCache)
 	rows := report.Collect(report.Stages{
 		Results: results, Outcomes: outcomes, Check: Rows(jobs, outs), Temporary: opt.Dist == "",
 	})
@@ -149,15 +160,38 @@ func runJobs(ctx context.Context, ws *Workspace, jobs []Job, dist *distdir.Dir, 
 	return rep, outs
 }
 
-// Inspect reads and checks the binary of every binary job that built
-// (jobs and results indexed alike); a compile check that passed gets an
-// empty inspection, since it has no binary.
-func Inspect(jobs []Job, results []build.Result) []verify.Outcome {
+// Conclude is what check knows of every job once the pool is done (jobs and
+// results indexed alike; checked by job ID, from the TypeChecker): the
+// inspection of every binary built (a program compiled as the type
+// checker's fallback gets its output path back in its result), the first
+// error of every failure and how each row was answered.
+func Conclude(jobs []Job, results []build.Result, checked map[string]Checked, modCache string) ([]verify.Outcome, []Outcome) {
+	for i := range results {
+		if c := checked[jobs[i].ID]; c.Built && results[i].Job.Output == "" {
+			results[i].Job.Output = jobs[i].CompileOutput
+		}
+	}
+	outcomes := Inspect(jobs, results, checked)
+	outs := Diagnose(jobs, results, modCache)
+	for i := range outs {
+		outs[i].Checked = checked[jobs[i].ID]
+		if outs[i].Checked.Mode == "" {
+			outs[i].Checked.Mode = jobs[i].Mode // not run: skipped, or the run was cancelled
+		}
+	}
+	return outcomes, outs
+}
+
+// Inspect reads and checks the binary of every binary job that built one
+// (jobs and results indexed alike; checked says which, by job ID); a
+// compile check or a type-checked program that passed gets an empty
+// inspection, since it has no binary.
+func Inspect(jobs []Job, results []build.Result, checked map[string]Checked) []verify.Outcome {
 	outcomes := make([]verify.Outcome, len(results))
 	for i, res := range results {
 		switch {
 		case res.Status != build.StatusOK:
-		case jobs[i].Kind == KindBinary:
+		case jobs[i].Kind == KindBinary && checked[jobs[i].ID].Built:
 			outcomes[i] = verify.Binary(res.Job)
 		default:
 			outcomes[i] = verify.Outcome{Info: &inspect.Info{}}

@@ -65,7 +65,7 @@ func Summarize(name string, cgo bool, targets []target.Target, jobs []Job, rows 
 	classes := make([]report.Class, len(rows))
 	byTarget := map[string][]report.Class{}
 	for i, r := range rows {
-		classes[i] = classOf(r, jobs[i].Kind, outs[i])
+		classes[i] = classOf(r, jobs[i].Kind == KindBinary && outs[i].Checked.Built, outs[i])
 		byTarget[r.Target] = append(byTarget[r.Target], classes[i])
 	}
 	// The grid has a cell for every target checked: one without rows (no
@@ -100,13 +100,13 @@ func Summarize(name string, cgo bool, targets []target.Target, jobs []Job, rows 
 
 // classOf is the class of one row of a check. check asks whether a target
 // builds, not whether a binary meets a policy: a binary that was built is
-// classed by its linkage even when verify objected, a compile check that
-// built compiles, and a failure is told apart when the build constraints
-// exclude every file there.
-func classOf(r report.Job, kind Kind, o Outcome) report.Class {
+// classed by its linkage even when verify objected, a compile check or a
+// type-checked program that built compiles, and a failure is told apart
+// when the build constraints exclude every file there.
+func classOf(r report.Job, binary bool, o Outcome) report.Class {
 	switch r.Status {
 	case report.StatusOK, report.StatusViolated:
-		if kind != KindBinary {
+		if !binary {
 			return report.ClassCompiles
 		}
 		return report.BinaryClass(r)

@@ -72,6 +72,10 @@ func fakeMatrix(t *testing.T) ([]target.Target, []Job, []build.Result, []verify.
 // failures and make the report's rows.
 func collect(jobs []Job, results []build.Result, outcomes []verify.Outcome, temporary bool) ([]report.Job, []Outcome) {
 	outs := Diagnose(jobs, results, "")
+	for i := range outs {
+		// As TypeChecker.Run records a compiled job.
+		outs[i].Checked = Checked{Mode: ModeCompile, Built: jobs[i].Output != ""}
+	}
 	return report.Collect(report.Stages{Results: results, Outcomes: outcomes, Check: Rows(jobs, outs), Temporary: temporary}), outs
 }
 
@@ -221,7 +225,8 @@ func TestSummaryUnknownLinkage(t *testing.T) {
 		{Target: "aix/ppc64", GOOS: "aix", GOARCH: "ppc64", Status: report.StatusOK, Format: "xcoff", Linkage: "unknown"},
 		{Target: "linux/amd64", GOOS: "linux", GOARCH: "amd64", Status: report.StatusOK, Format: "elf", Linkage: "dynamic"},
 	}
-	s := Summarize("example.com/m", false, targets, jobs, rows, make([]Outcome, len(rows)))
+	outs := []Outcome{{Checked: Checked{Mode: ModeCompile, Built: true}}, {Checked: Checked{Mode: ModeCompile, Built: true}}}
+	s := Summarize("example.com/m", false, targets, jobs, rows, outs)
 	assert.Equal(t, map[string]string{"aix/ppc64": "?", "linux/amd64": "D"}, s.Grid.Marks())
 	assert.Equal(t, "example.com/m builds on 2 of 2 platforms; 1 dynamic", s.Line())
 	var b bytes.Buffer

@@ -22,6 +22,8 @@ type checkOptions struct {
 	goBin        string
 	targets      []string
 	cgo          bool
+	compile      bool
+	link         bool
 	jobs         int
 	timeout      time.Duration
 	fetchTimeout time.Duration
@@ -34,11 +36,15 @@ func newCheckCmd(stdio Stdio) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "check [flags] [MODULE@VERSION | DIR | PATTERN]",
 		Short: "The portability matrix of any module or package pattern, without a manifest",
-		Long: `check builds a Go module for every platform of the toolchain and says where
-it builds and how it links: main packages are built and inspected (linkage,
-glibc floor, libraries), every other package is compile-checked per target
-with go build, which writes nothing. Failures are grouped by their first
-compiler error.
+		Long: `check says on which platforms of the toolchain a Go module builds. By
+default it type-checks every package and everything it imports with
+go/types, from source, for every platform (parsing each file once for all
+of them), with the compiler's own checks the type checker lacks; a platform
+where that cannot decide (cgo, assembly or //go:linkname left to the
+linker) is compiled with go build instead. --compile compiles every
+platform with go build; --link also builds the main packages into binaries
+and inspects how they link (linkage, glibc floor, libraries). Failures are
+grouped by their first error.
 
 The argument is MODULE@VERSION (fetched through the module proxy your go
 command uses, into a temporary copy; the module cache is only read), a
@@ -60,6 +66,8 @@ errors and for a module that cannot be fetched or loaded.`,
 	registerGo(fs, &o.goBin)
 	fs.StringSliceVar(&o.targets, "targets", []string{"all"}, "targets to check (comma-separated patterns: goos/goarch[/level], globs, all, first-class, cgo)")
 	fs.BoolVar(&o.cgo, "cgo", false, "CGO_ENABLED=1 on every target that supports cgo, with the C toolchain portmatrix picks for it (default: pure Go)")
+	fs.BoolVar(&o.compile, "compile", false, "compile every platform with go build instead of type-checking it (the toolchain's own word, and binaries for the main packages)")
+	fs.BoolVar(&o.link, "link", false, "in the type-check mode, also build the main packages into binaries and inspect how they link")
 	fs.IntVarP(&o.jobs, "jobs", "j", DefaultJobs(), "builds to run at once")
 	fs.DurationVar(&o.timeout, "timeout", 10*time.Minute, "per-build time limit (0: none)")
 	fs.DurationVar(&o.fetchTimeout, "fetch-timeout", check.DefaultFetchTimeout, "time limit of each download from the module proxy and of each go list")
@@ -111,7 +119,7 @@ func runCheck(ctx context.Context, o *checkOptions, arg string, stdio Stdio) err
 	}
 	host := target.Target{GOOS: env.HostOS(), GOARCH: env.HostArch()}
 	opt := check.RunOptions{
-		GoBin: goBin, Table: table, GoEnv: env, Targets: targets, Cgo: o.cgo,
+		GoBin: goBin, Table: table, GoEnv: env, Targets: targets, Cgo: o.cgo, Compile: o.compile, Link: o.link,
 		Jobs: o.jobs, Threads: sched.ThreadsAuto, EnvGOMAXPROCS: os.Getenv("GOMAXPROCS"),
 		Timeout: o.timeout, FetchTimeout: o.fetchTimeout, Dist: o.dist, Tool: "portmatrix " + Version,
 		Observer: prog,

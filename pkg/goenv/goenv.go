@@ -41,6 +41,32 @@ type Env map[string]string
 // Version is the toolchain's version, e.g. "go1.26.8".
 func (e Env) Version() string { return e["GOVERSION"] }
 
+// LangVersion is the language version of the toolchain ("go1.26" for
+// go1.26.8 or go1.26rc1), as the compiler's -lang takes it; "" when
+// GOVERSION is not a release ("devel …"), which the type checker reads as
+// the newest.
+func (e Env) LangVersion() string {
+	v, ok := strings.CutPrefix(e.Version(), "go")
+	if !ok {
+		return ""
+	}
+	major, rest, ok := strings.Cut(v, ".")
+	if !ok || major == "" {
+		return ""
+	}
+	minor := rest
+	for i, c := range rest {
+		if c < '0' || c > '9' {
+			minor = rest[:i]
+			break
+		}
+	}
+	if minor == "" {
+		return ""
+	}
+	return "go" + major + "." + minor
+}
+
 // HostOS is GOHOSTOS.
 func (e Env) HostOS() string { return e["GOHOSTOS"] }
 

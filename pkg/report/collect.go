@@ -53,6 +53,11 @@ type CheckRow struct {
 	// Error is the first error of a failed row, read from its build log;
 	// empty keeps the pool's error.
 	Error string
+	// Mode and Fallback are the row's check_mode and check_fallback.
+	Mode, Fallback string
+	// Argv, when set, is the command that ran in place of the job's argv
+	// (the go build of a type-checked row compiled as a fallback).
+	Argv []string
 }
 
 // Collect makes the report's rows, in plan order, each in one place from
@@ -206,6 +211,10 @@ func fillRepro(row *Job, r repro.Result) {
 // not build.
 func fillCheck(row *Job, c CheckRow) {
 	row.Package = c.Package
+	row.CheckMode, row.CheckFallback = c.Mode, c.Fallback
+	if c.Argv != nil {
+		row.Argv = c.Argv
+	}
 	if row.Status == StatusFailed || row.Status == StatusTimeout {
 		if c.Error != "" {
 			row.Error = c.Error

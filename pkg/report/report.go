@@ -146,6 +146,15 @@ type Summary struct {
 	Dynamic   int `json:"dynamic"`
 }
 
+// The values of Job.CheckMode.
+const (
+	// CheckModeTypeCheck: type-checked with go/types from source (package
+	// typecheck), with the compiler's own checks it lacks.
+	CheckModeTypeCheck = "typecheck"
+	// CheckModeCompile: compiled with go build.
+	CheckModeCompile = "compile"
+)
+
 // Job is the result of building one build × target × variant and checking the
 // binary against its expectation; it carries everything needed to explain a
 // failure without rerunning the build.
@@ -205,6 +214,12 @@ type Job struct {
 	// import path of a binary's main package, or the pattern of the
 	// packages a compile check covers; empty for manifest builds.
 	Package string `json:"package,omitempty"`
+	// CheckMode is how a `portmatrix check` row was answered:
+	// CheckModeTypeCheck or CheckModeCompile; empty for manifest builds.
+	CheckMode string `json:"check_mode,omitempty"`
+	// CheckFallback is why a row of the type-check mode was compiled
+	// instead (what the type checker cannot decide); empty when it was not.
+	CheckFallback string `json:"check_fallback,omitempty"`
 
 	// What the verifier read beyond linkage (docs/linkage.md).
 	Libc           string   `json:"libc,omitempty"`          // glibc, musl, bionic, libSystem, msvcrt, ucrt, libc

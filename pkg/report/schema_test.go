@@ -260,6 +260,7 @@ func TestReportSchemaMatchesGoTypes(t *testing.T) {
 		"jobs[].min_os_source": {inspect.MinOSFromHeader, inspect.MinOSFromGoRuntime},
 		"date_source":          plan.DateSources,
 		"release.sbom[]":       manifest.SBOMFormats,
+		"jobs[].check_mode":    {CheckModeTypeCheck, CheckModeCompile},
 	}
 	for path, values := range want {
 		assert.ElementsMatch(t, values, w.enums[path], "%s: the enum in %s differs from the code's values", path, reportschema.File)
@@ -284,7 +285,7 @@ func fullReport() *Report {
 		Needed: []string{"libc.so.6", "libfoo.so.1"}, Expect: "static",
 		Violations: []string{"asked for static; got dynamic"}, Size: 1_234_567, DurationSec: 3.5, GOMAXPROCS: 1,
 		Error: "does not start", LogTail: []string{"# runtime/cgo", "warning"}, LogFile: "/work/dist/.portmatrix/logs/app_linux_arm_v7_cgo.log",
-		Package: "example.com/app/cmd/app",
+		Package: "example.com/app/cmd/app", CheckMode: CheckModeTypeCheck, CheckFallback: "example.com/app/asm: functions without a body for the linker to find in assembly: add",
 		CToolchain: &CToolchain{Name: "zig", CC: []string{"zig", "cc", "-target", "x86_64-linux-gnu.2.17"}, Zig: "0.11.0", Target: "x86_64-linux-gnu.2.17", Glibc: "2.17", Reason: "glibc: 2.17",
 			Facts: &toolchain.Facts{Compiler: "zig cc", Version: "0.11.0", Target: "x86_64-linux-gnu.2.17", Libc: "glibc", LibcVersion: "2.17"}},
 		Libc: "glibc", MaxGlibc: "2.34", GlibcSymbols: []string{"__libc_start_main"}, SystemLibsOnly: true,
