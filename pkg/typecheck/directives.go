@@ -1,11 +1,16 @@
 package typecheck
 
 import (
+	"bufio"
 	"errors"
 	"go/ast"
 	"go/scanner"
 	"go/token"
 	"go/types"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -188,4 +193,72 @@ func linkHazards(g *Graph, roots []string, entries map[string]*pkgEntry) []Hazar
 		}
 	}
 	return out
+}
+
+// textSym is an assembly function definition: "TEXT ·name(SB)" or "TEXT
+// pkg∕path·name<ABIInternal>(SB)".
+var textSym = regexp.MustCompile(`^\s*TEXT\s+([^\s(]*)\(SB\)`)
+
+// maxAsmLine bounds a line of an assembly file the scan reads.
+const maxAsmLine = 1 << 20
+
+// asmDefined are the functions of package p its assembly files define (the
+// names after "·" of its TEXT symbols, in p itself).
+func asmDefined(p *Package) (map[string]bool, error) {
+	out := map[string]bool{}
+	for _, name := range p.SFiles {
+		if err := scanAsm(filepath.Join(p.Dir, name), p.ImportPath, out); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+func scanAsm(path, importPath string, out map[string]bool) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(io.LimitReader(f, MaxFileSize))
+	sc.Buffer(make([]byte, 64<<10), maxAsmLine)
+	for sc.Scan() {
+		m := textSym.FindStringSubmatch(sc.Text())
+		if m == nil {
+			continue
+		}
+		sym := m[1]
+		if i := strings.IndexByte(sym, '<'); i >= 0 {
+			sym = sym[:i]
+		}
+		pkg, name, ok := strings.Cut(sym, "·")
+		if !ok {
+			continue
+		}
+		if pkg != "" && strings.ReplaceAll(pkg, "∕", "/") != importPath {
+			continue // another package's symbol
+		}
+		out[name] = true
+	}
+	return sc.Err()
+}
+
+// withoutAsm drops from d.unresolved the functions p's assembly defines.
+func (d *directives) withoutAsm(p *Package) error {
+	if len(d.unresolved) == 0 || len(p.SFiles) == 0 {
+		return nil
+	}
+	defined, err := asmDefined(p)
+	if err != nil {
+		return err
+	}
+	var names []string
+	var pos []token.Position
+	for i, n := range d.unresolved {
+		if !defined[n] {
+			names, pos = append(names, n), append(pos, d.unresolvedPos[i])
+		}
+	}
+	d.unresolved, d.unresolvedPos = names, pos
+	return nil
 }

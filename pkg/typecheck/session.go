@@ -366,6 +366,9 @@ func (s *Session) checkOne(p *Package, pl Platform, deps map[string]*pkgEntry) (
 	if !p.Standard {
 		d := directivesOf(s.fset, files, pl.GOARCH == "wasm")
 		errs = append(errs, d.errors(p)...)
+		if err := d.withoutAsm(p); err != nil {
+			errs = append(errs, Error{Msg: "reading its assembly: " + err.Error()})
+		}
 		res.unresolved, res.pulls = d.unresolved, d.pulls
 	}
 	res.Errors, res.More = limit(errs)
