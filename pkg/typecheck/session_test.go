@@ -1,0 +1,177 @@
+package typecheck
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// These are unit tests of the Session on graphs made by hand (no go
+// command): what is shared, what fails, and the compiler's checks.
+// agreement_test.go compares with go build.
+
+// write writes files (name -> content) under a temporary directory and
+// returns it.
+func write(t *testing.T, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for name, content := range files {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
+		require.NoError(t, os.WriteFile(p, []byte(content), 0o644))
+	}
+	return dir
+}
+
+func graph(pkgs ...*Package) *Graph {
+	g := &Graph{byPath: map[string]*Package{}}
+	for _, p := range pkgs {
+		g.Packages = append(g.Packages, p)
+		g.byPath[p.ImportPath] = p
+	}
+	return g
+}
+
+func check(t *testing.T, s *Session, g *Graph, goarch string, roots ...string) *Result {
+	t.Helper()
+	res, err := s.Check(context.Background(), g, Platform{GOOS: "linux", GOARCH: goarch}, roots)
+	require.NoError(t, err)
+	return res
+}
+
+func TestSharedAcrossPlatformsOfTheSameSizes(t *testing.T) {
+	dir := write(t, map[string]string{"a/a.go": "package a\n\nconst N = 1\n"})
+	a := &Package{ImportPath: "example.com/a", Name: "a", Dir: filepath.Join(dir, "a"), GoFiles: []string{"a.go"}, Module: &Module{Path: "example.com", GoVersion: "1.22"}}
+	s := NewSession("go1.26")
+	for _, arch := range []string{"amd64", "arm64", "386"} {
+		assert.True(t, check(t, s, graph(a), arch, "example.com/a").OK())
+	}
+	st := s.Stats()
+	assert.Equal(t, int64(1), st.Parsed, "one file, parsed once")
+	assert.Equal(t, int64(2), st.Checked, "8-byte and 4-byte words")
+	assert.Equal(t, int64(1), st.Shared, "arm64 reuses amd64's package")
+}
+
+func TestSizesDecideOverflow(t *testing.T) {
+	dir := write(t, map[string]string{"a/a.go": "package a\n\nimport \"unsafe\"\n\nvar X int = 1 << 33 / int(unsafe.Sizeof(uintptr(0)))\n"})
+	a := &Package{ImportPath: "example.com/a", Name: "a", Dir: filepath.Join(dir, "a"), GoFiles: []string{"a.go"}, Imports: []string{"unsafe"}}
+	unsafePkg := &Package{ImportPath: "unsafe", Name: "unsafe", Standard: true}
+	s := NewSession("go1.26")
+	assert.True(t, check(t, s, graph(unsafePkg, a), "amd64", "example.com/a").OK())
+	res := check(t, s, graph(unsafePkg, a), "arm", "example.com/a")
+	require.False(t, res.OK())
+	require.Len(t, res.Packages, 1)
+	assert.Contains(t, res.Packages[0].Errors[0].String(), "a.go:5:13: ")
+	assert.Contains(t, res.Packages[0].Errors[0].Msg, "overflows int")
+}
+
+func TestDependencyFailedIsNotChecked(t *testing.T) {
+	dir := write(t, map[string]string{
+		"dep/dep.go": "package dep\n\nvar X int = \"no\"\n",
+		"use/use.go": "package use\n\nimport \"example.com/dep\"\n\nvar Y = dep.X + undefinedToo\n",
+	})
+	dep := &Package{ImportPath: "example.com/dep", Name: "dep", Dir: filepath.Join(dir, "dep"), GoFiles: []string{"dep.go"}}
+	use := &Package{ImportPath: "example.com/use", Name: "use", Dir: filepath.Join(dir, "use"), GoFiles: []string{"use.go"}, Imports: []string{"example.com/dep"}}
+	res := check(t, NewSession("go1.26"), graph(dep, use), "amd64", "example.com/use")
+	require.Len(t, res.Packages, 2)
+	assert.Equal(t, "example.com/dep", res.Packages[0].ImportPath)
+	assert.NotEmpty(t, res.Packages[0].Errors)
+	assert.True(t, res.Packages[1].DepFailed)
+	assert.Empty(t, res.Packages[1].Errors, "go build prints nothing for a package whose dependency failed")
+}
+
+func TestLoadErrorsStopEverything(t *testing.T) {
+	dir := write(t, map[string]string{"a/a.go": "package a\n\nvar X int = \"not checked\"\n"})
+	a := &Package{ImportPath: "example.com/a", Name: "a", Dir: filepath.Join(dir, "a"), GoFiles: []string{"a.go"},
+		DepsErrors: []*LoadError{{ImportStack: []string{"example.com/a", "example.com/b"}, Err: "build constraints exclude all Go files in /b"}}}
+	res := check(t, NewSession("go1.26"), graph(a), "amd64", "example.com/a")
+	assert.Equal(t, []string{"package example.com/a\n\timports example.com/b: build constraints exclude all Go files in /b"}, res.LoadErrors)
+	assert.Empty(t, res.Packages)
+	assert.False(t, res.OK())
+	assert.Equal(t, "f.go:1:2: msg", (&LoadError{Pos: "f.go:1:2", Err: "msg"}).String())
+}
+
+func TestCompilerChecks(t *testing.T) {
+	dir := write(t, map[string]string{
+		"a/a.go":      "package a\n\n//go:linkname x runtime.x\nvar x int\n\nfunc NoBody() int\n\n//go:embed f\nvar F string\n",
+		"b/b.go":      "package b\n\nfunc Asm() int\nfunc Missing() int\n",
+		"b/b_amd64.s": "#include \"textflag.h\"\n\nTEXT ·Asm(SB),NOSPLIT,$0-8\n\tRET\nTEXT example∕com∕other·Other(SB),NOSPLIT,$0\n\tRET\n",
+		"m/main.go":   "package main\n\nimport \"example.com/b\"\n\nfunc main() { b.Asm() }\n",
+	})
+	a := &Package{ImportPath: "example.com/a", Name: "a", Dir: filepath.Join(dir, "a"), GoFiles: []string{"a.go"}}
+	s := NewSession("go1.26")
+	res := check(t, s, graph(a), "amd64", "example.com/a")
+	require.Len(t, res.Packages, 1)
+	var msgs []string
+	for _, e := range res.Packages[0].Errors {
+		msgs = append(msgs, e.String()[len(dir)+1:])
+	}
+	assert.Equal(t, []string{
+		`a/a.go:3:3: //go:linkname only allowed in Go files that import "unsafe"`,
+		"a/a.go:6:6: missing function body",
+		`a/a.go:8:3: go:embed requires import "embed" (or import _ "embed", if package is not used)`,
+	}, msgs)
+
+	// With assembly the package is not complete: no error, but a program
+	// that links it needs what the assembly does not define.
+	b := &Package{ImportPath: "example.com/b", Name: "b", Dir: filepath.Join(dir, "b"), GoFiles: []string{"b.go"}, SFiles: []string{"b_amd64.s"}}
+	m := &Package{ImportPath: "example.com/m", Name: "main", Dir: filepath.Join(dir, "m"), GoFiles: []string{"main.go"}, Imports: []string{"example.com/b"}}
+	res = check(t, s, graph(b, m), "amd64", "example.com/b")
+	assert.True(t, res.OK())
+	assert.Empty(t, res.Hazards, "a library is not linked")
+	res = check(t, s, graph(b, m), "amd64", "example.com/m")
+	assert.True(t, res.OK())
+	require.Len(t, res.Hazards, 1)
+	assert.Equal(t, "example.com/b", res.Hazards[0].Package)
+	assert.True(t, strings.HasSuffix(res.Hazards[0].Reason, ": Missing"), res.Hazards[0].Reason)
+}
+
+func TestLang(t *testing.T) {
+	s := NewSession("go1.26")
+	assert.Equal(t, "go1.26", s.lang(&Package{Standard: true}))
+	assert.Equal(t, "go1.21", s.lang(&Package{Module: &Module{GoVersion: "1.21.3"}}))
+	assert.Equal(t, "go1.16", s.lang(&Package{Module: &Module{}}), "the go command's default for a go.mod without a go directive")
+}
+
+func TestParseGraph(t *testing.T) {
+	g, err := ParseGraph([]byte(`{"ImportPath": "a", "Imports": ["b"]}{"ImportPath": "b"}{"ImportPath": "c"}`))
+	require.NoError(t, err)
+	var got []string
+	for _, p := range g.Closure([]string{"a"}) {
+		got = append(got, p.ImportPath)
+	}
+	assert.Equal(t, []string{"a", "b"}, got)
+	_, err = ParseGraph([]byte(`{"ImportPath": "a"}{"ImportPath": "a"}`))
+	assert.ErrorContains(t, err, "a listed twice")
+	_, err = ParseGraph([]byte(`{`))
+	assert.ErrorContains(t, err, "reading go list output")
+}
+
+func TestMaxPackagesBoundsWhatIsKept(t *testing.T) {
+	files := map[string]string{}
+	var pkgs []*Package
+	for _, n := range []string{"a", "b", "c", "d", "e", "f", "g", "h"} {
+		files[n+"/x.go"] = "package " + n + "\n"
+	}
+	dir := write(t, files)
+	for _, n := range []string{"a", "b", "c", "d", "e", "f", "g", "h"} {
+		pkgs = append(pkgs, &Package{ImportPath: "example.com/" + n, Name: n, Dir: filepath.Join(dir, n), GoFiles: []string{"x.go"}})
+	}
+	s := NewSession("go1.26")
+	s.MaxPackages = 4
+	var roots []string
+	for _, p := range pkgs {
+		roots = append(roots, p.ImportPath)
+	}
+	assert.True(t, check(t, s, graph(pkgs...), "amd64", roots...).OK())
+	assert.LessOrEqual(t, len(s.pkgs), 4)
+	assert.Positive(t, s.Stats().Dropped)
+	// What was dropped is checked again, with the same verdict.
+	assert.True(t, check(t, s, graph(pkgs...), "amd64", roots...).OK())
+	assert.Equal(t, int64(8), s.Stats().Parsed, "files are kept")
+}
