@@ -4,6 +4,7 @@ import (
 	"context"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -255,4 +256,100 @@ func TestIntegrationBadModules(t *testing.T) {
 		require.Error(t, err)
 		assert.Contains(t, err.Error(), "fetching golang.org/x/term@v0.999.0: ")
 	})
+}
+
+// verdictsOf is, per target, whether every row of it built, and the
+// failure groups: what must be the same whichever way a target is checked.
+func verdictsOf(s Summary, rows []report.Job) (map[string]bool, []string) {
+	ok := map[string]bool{}
+	for _, r := range rows {
+		prev, seen := ok[r.Target]
+		ok[r.Target] = r.OK() && (!seen || prev)
+	}
+	var groups []string
+	for _, g := range s.Groups {
+		groups = append(groups, g.String())
+	}
+	return ok, groups
+}
+
+// TestTypeCheckFallsBackToCompile: a program whose dependency leaves a
+// function to assembly that does not define it is compiled (only the
+// linker can tell), and fails as go build does; one whose assembly defines
+// everything stays type-checked.
+func TestTypeCheckFallsBackToCompile(t *testing.T) {
+	skipShort(t)
+	dir := t.TempDir()
+	files := map[string]string{
+		"go.mod":              "module example.com/asm\n\ngo 1.22\n",
+		"asmok/add_amd64.go":  "package asmok\n\n// Add adds.\nfunc Add(a, b int) int\n",
+		"asmok/add_amd64.s":   "#include \"textflag.h\"\n\nTEXT ·Add(SB),NOSPLIT,$0-24\n\tMOVQ a+0(FP), AX\n\tADDQ b+8(FP), AX\n\tMOVQ AX, ret+16(FP)\n\tRET\n",
+		"asmok/add_other.go":  "//go:build !amd64\n\npackage asmok\n\n// Add adds.\nfunc Add(a, b int) int { return a + b }\n",
+		"asmbad/add_amd64.go": "package asmbad\n\n// Add adds.\nfunc Add(a, b int) int\n\n// Sub subtracts.\nfunc Sub(a, b int) int\n",
+		"asmbad/add_amd64.s":  "#include \"textflag.h\"\n\nTEXT ·Add(SB),NOSPLIT,$0-24\n\tMOVQ a+0(FP), AX\n\tADDQ b+8(FP), AX\n\tMOVQ AX, ret+16(FP)\n\tRET\n",
+		"asmbad/add_other.go": "//go:build !amd64\n\npackage asmbad\n\n// Add adds.\nfunc Add(a, b int) int { return a + b }\n\n// Sub subtracts.\nfunc Sub(a, b int) int { return a - b }\n",
+		"cmd/good/main.go":    "package main\n\nimport \"example.com/asm/asmok\"\n\nfunc main() { println(asmok.Add(1, 2)) }\n",
+		"cmd/bad/main.go":     "package main\n\nimport \"example.com/asm/asmbad\"\n\nfunc main() { println(asmbad.Add(1, 2), asmbad.Sub(2, 1)) }\n",
+	}
+	for name, content := range files {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
+		require.NoError(t, os.WriteFile(p, []byte(content), 0o644))
+	}
+	src, err := ParseSource("", dir)
+	require.NoError(t, err)
+	ws, err := Open(context.Background(), src, OpenOptions{})
+	require.NoError(t, err)
+	defer ws.Close()
+
+	targets := []string{"linux/amd64", "linux/arm64"}
+	sc, compiled := run(t, ws, targets)
+	st, typed := runMode(t, ws, targets, true, false)
+	wantOK, _ := verdictsOf(sc, compiled)
+	gotOK, _ := verdictsOf(st, typed)
+	assert.Equal(t, map[string]bool{"linux/amd64": false, "linux/arm64": true}, wantOK)
+	assert.Equal(t, wantOK, gotOK)
+
+	byID := map[string]report.Job{}
+	for _, r := range typed {
+		byID[r.ID] = r
+	}
+	bad := byID["bad/linux/amd64/default"]
+	assert.False(t, bad.OK())
+	assert.Equal(t, "example.com/asm/asmbad: functions without a body for the linker to find in assembly: Sub", bad.CheckFallback)
+	assert.Equal(t, "build", bad.Argv[1], "the row says the go build that ran")
+	good := byID["good/linux/amd64/default"]
+	assert.True(t, good.OK())
+	assert.Empty(t, good.CheckFallback, "its assembly defines Add: type-checked")
+	assert.Equal(t, "typecheck", good.CheckMode)
+	assert.Equal(t, "list", good.Argv[1])
+	assert.Empty(t, byID["bad/linux/arm64/default"].CheckFallback, "no assembly there")
+}
+
+// TestTypeCheckAgreesWithCompileOnAPublishedModule checks a real program,
+// with its dependencies, on every platform of the live go tool dist list in
+// both modes: the same verdict on each, and the same failure groups.
+func TestTypeCheckAgreesWithCompileOnAPublishedModule(t *testing.T) {
+	skipShort(t)
+	out, err := exec.Command("go", "tool", "dist", "list").Output()
+	require.NoError(t, err)
+	targets := strings.Fields(string(out))
+	ws := openPublished(t, "github.com/cespare/reflex@v0.3.1")
+	sc, compiled := run(t, ws, targets)
+	st, typed := runMode(t, ws, targets, true, false)
+	wantOK, wantGroups := verdictsOf(sc, compiled)
+	gotOK, gotGroups := verdictsOf(st, typed)
+	assert.Equal(t, wantOK, gotOK)
+	assert.Equal(t, wantGroups, gotGroups)
+	n := 0
+	for _, ok := range wantOK {
+		if ok {
+			n++
+		}
+	}
+	assert.True(t, n > 0 && n < len(targets), "builds on %d of %d: a test of both verdicts", n, len(targets))
+	for _, r := range typed {
+		assert.Equal(t, "typecheck", r.CheckMode, r.ID)
+		assert.Empty(t, r.CheckFallback, r.ID)
+	}
 }
