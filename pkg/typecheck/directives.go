@@ -62,14 +62,30 @@ type directives struct {
 	// on wasm, //go:wasmimport) with their positions.
 	unresolved    []string
 	unresolvedPos []token.Position
-	// pulls are //go:linkname directives naming a symbol ("local target").
-	pulls []string
+	// pulls are //go:linkname directives that make a function without a
+	// body or a variable stand for another symbol; pushes the symbols the
+	// package's //go:linkname directives define under a link name
+	// ("path.name"); foreign are 3-argument //go:linkname directives on a
+	// function with a body outside the standard library (a definition
+	// under another package's name).
+	pulls   []pull
+	pushes  []string
+	foreign []string
+	// dynamic are the symbols //go:cgo_import_dynamic brings in.
+	dynamic map[string]bool
 }
+
+// pull is "//go:linkname local target" on a declaration without a body.
+type pull struct{ local, target string }
+
+func (p pull) String() string { return p.local + " " + p.target }
 
 // directivesOf reads the directives of a package's files. wasm says
 // //go:wasmimport counts (the compiler honours it on wasm alone).
-func directivesOf(fset *token.FileSet, files []*ast.File, wasm bool) directives {
-	var d directives
+func directivesOf(fset *token.FileSet, importPath string, files []*ast.File, wasm bool) directives {
+	d := directives{dynamic: map[string]bool{}}
+	type link struct{ local, target string }
+	var links []link
 	linknamed := map[string]bool{}
 	for _, f := range files {
 		imports := map[string]bool{}
@@ -95,8 +111,14 @@ func directivesOf(fset *token.FileSet, files []*ast.File, wasm bool) directives 
 						continue
 					}
 					linknamed[fields[1]] = true
+					l := link{local: fields[1], target: importPath + "." + fields[1]}
 					if len(fields) == 3 {
-						d.pulls = append(d.pulls, fields[1]+" "+fields[2])
+						l.target = fields[2]
+					}
+					links = append(links, l)
+				case strings.HasPrefix(text, "go:cgo_import_dynamic "):
+					if fields := strings.Fields(text); len(fields) >= 2 {
+						d.dynamic[fields[1]] = true
 					}
 				case text == "go:embed" || strings.HasPrefix(text, "go:embed "):
 					if !imports["embed"] {
@@ -106,21 +128,50 @@ func directivesOf(fset *token.FileSet, files []*ast.File, wasm bool) directives 
 			}
 		}
 	}
+	bodies := map[string]bool{} // package-level functions and variables: true when a function has a body
 	for _, f := range files {
 		for _, decl := range f.Decls {
-			fn, ok := decl.(*ast.FuncDecl)
-			if !ok || fn.Body != nil || linknamed[fn.Name.Name] {
-				continue
+			switch decl := decl.(type) {
+			case *ast.GenDecl:
+				if decl.Tok != token.VAR {
+					continue
+				}
+				for _, spec := range decl.Specs {
+					for _, n := range spec.(*ast.ValueSpec).Names {
+						bodies[n.Name] = false
+					}
+				}
+			case *ast.FuncDecl:
+				if decl.Recv == nil {
+					bodies[decl.Name.Name] = decl.Body != nil
+				}
+				if decl.Body != nil || linknamed[decl.Name.Name] {
+					continue
+				}
+				if wasm && hasDirective(decl.Doc, "go:wasmimport ") {
+					continue
+				}
+				pos := decl.Name.Pos()
+				if decl.Recv != nil {
+					pos = decl.Recv.Opening
+				}
+				d.unresolved = append(d.unresolved, decl.Name.Name)
+				d.unresolvedPos = append(d.unresolvedPos, fset.Position(pos))
 			}
-			if wasm && hasDirective(fn.Doc, "go:wasmimport ") {
-				continue
-			}
-			pos := fn.Name.Pos()
-			if fn.Recv != nil {
-				pos = fn.Recv.Opening
-			}
-			d.unresolved = append(d.unresolved, fn.Name.Name)
-			d.unresolvedPos = append(d.unresolvedPos, fset.Position(pos))
+		}
+	}
+	for _, l := range links {
+		body, declared := bodies[l.local]
+		switch {
+		case !declared:
+			// Names nothing of the package: the compiler ignores it.
+		case l.target == importPath+"."+l.local:
+			d.pushes = append(d.pushes, l.target) // "//go:linkname name": callable by that name
+		case body:
+			d.pushes = append(d.pushes, l.target)
+			d.foreign = append(d.foreign, l.local+" "+l.target)
+		default:
+			d.pulls = append(d.pulls, pull(l))
 		}
 	}
 	return d
@@ -160,10 +211,11 @@ func (d directives) errors(p *Package) []Error {
 }
 
 // linkHazards are what the linker decides for the programs among roots
-// that the type checker cannot: functions without a body left to assembly,
-// //go:linkname pulls and syso objects in packages outside the standard
-// library.
-func linkHazards(g *Graph, roots []string, entries map[string]*pkgEntry) []Hazard {
+// that the type checker cannot: outside the standard library, functions
+// without a body that the package's assembly does not define, //go:linkname
+// pulls the linker may refuse, definitions under another package's name,
+// and syso objects.
+func (s *Session) linkHazards(g *Graph, roots []string, entries map[string]*pkgEntry) []Hazard {
 	var mains []string
 	for _, r := range roots {
 		if p, ok := g.Lookup(r); ok && p.Name == "main" {
@@ -173,26 +225,77 @@ func linkHazards(g *Graph, roots []string, entries map[string]*pkgEntry) []Hazar
 	if len(mains) == 0 {
 		return nil
 	}
-	var out []Hazard
-	for _, p := range g.Closure(mains) {
-		if p.Standard {
-			continue
+	closure := g.Closure(mains)
+	pushed := map[string]bool{}
+	goroot := ""
+	for _, p := range closure {
+		if e := entries[p.ImportPath]; p.Standard && e != nil {
+			for _, sym := range e.result.pushes {
+				pushed[sym] = true
+			}
 		}
+		if p.ImportPath == "runtime" {
+			goroot = filepath.Dir(filepath.Dir(p.Dir))
+		}
+	}
+	var out []Hazard
+	for _, p := range closure {
 		e := entries[p.ImportPath]
-		if e == nil {
+		if p.Standard || e == nil {
 			continue
 		}
 		if !complete(p) && len(e.result.unresolved) > 0 {
 			out = append(out, Hazard{p.ImportPath, "functions without a body for the linker to find in assembly: " + strings.Join(e.result.unresolved, ", ")})
 		}
-		if len(e.result.pulls) > 0 {
-			out = append(out, Hazard{p.ImportPath, "//go:linkname for the linker to check: " + strings.Join(e.result.pulls, ", ")})
+		var refused []string
+		for _, pl := range e.result.pulls {
+			if why := s.pullRefused(pl, e.result.dynamic, pushed, goroot); why != "" {
+				refused = append(refused, pl.String()+" ("+why+")")
+			}
+		}
+		if len(refused) > 0 {
+			out = append(out, Hazard{p.ImportPath, "//go:linkname for the linker to decide: " + strings.Join(refused, ", ")})
+		}
+		if len(e.result.foreign) > 0 {
+			out = append(out, Hazard{p.ImportPath, "//go:linkname defining another package's symbol: " + strings.Join(e.result.foreign, ", ")})
 		}
 		if len(p.SysoFiles) > 0 {
 			out = append(out, Hazard{p.ImportPath, "syso objects for the linker: " + strings.Join(p.SysoFiles, " ")})
 		}
 	}
 	return out
+}
+
+// pullRefused says why the linker might refuse a //go:linkname pull, or ""
+// when it allows it for sure: a symbol //go:cgo_import_dynamic brings in,
+// or a symbol of the standard library that the library itself gives a
+// link name (a "push") and that the linker's block list (blockedLinknames
+// in cmd/link, read from GOROOT) does not hold. A symbol of another
+// module's package is not checked here.
+func (s *Session) pullRefused(pl pull, dynamic, pushed map[string]bool, goroot string) string {
+	slash := strings.LastIndex(pl.target, "/")
+	dot := strings.LastIndex(pl.target, ".")
+	if dot <= slash {
+		if dynamic[pl.target] {
+			return ""
+		}
+		return "not a package's symbol"
+	}
+	pkg := pl.target[:dot]
+	if first, _, _ := strings.Cut(pkg, "/"); strings.Contains(first, ".") {
+		return "a symbol outside the standard library"
+	}
+	if !pushed[pl.target] {
+		return "the standard library gives it no link name"
+	}
+	blocked, err := s.blocked(goroot)
+	if err != nil {
+		return "cannot read the linker's block list: " + err.Error()
+	}
+	if blocked[pl.target] {
+		return "blocked by the linker"
+	}
+	return ""
 }
 
 // textSym is an assembly function definition: "TEXT ·name(SB)" or "TEXT

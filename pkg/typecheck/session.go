@@ -46,6 +46,10 @@ type Session struct {
 	tick int64
 
 	parsed, checked, shared, dropped atomic.Int64
+
+	blockOnce sync.Once
+	blockList map[string]bool
+	blockErr  error
 }
 
 // DefaultMaxPackages is Session.MaxPackages when unset: the standard
@@ -158,9 +162,12 @@ type PackageResult struct {
 	DepFailed bool
 
 	// unresolved are the functions without a body and without a
-	// //go:linkname that the package's assembly must define; pulls its
-	// //go:linkname directives naming another package's symbol.
-	unresolved, pulls []string
+	// //go:linkname that the package's assembly does not define; pulls,
+	// pushes, foreign and dynamic are its directives (directives).
+	unresolved      []string
+	pulls           []pull
+	pushes, foreign []string
+	dynamic         map[string]bool
 }
 
 // Failed reports whether the package or a dependency failed.
@@ -254,7 +261,7 @@ func (s *Session) Check(ctx context.Context, g *Graph, pl Platform, roots []stri
 		}
 	}
 	if res.OK() {
-		res.Hazards = append(res.Hazards, linkHazards(g, roots, entries)...)
+		res.Hazards = append(res.Hazards, s.linkHazards(g, roots, entries)...)
 	}
 	return res, nil
 }
@@ -425,13 +432,15 @@ func (s *Session) checkOne(p *Package, pl Platform, deps map[string]*pkgEntry) (
 		},
 	}
 	pkg, _ := conf.Check(p.ImportPath, s.fset, files, nil)
-	if !p.Standard {
-		d := directivesOf(s.fset, files, pl.GOARCH == "wasm")
+	d := directivesOf(s.fset, p.ImportPath, files, pl.GOARCH == "wasm")
+	if p.Standard {
+		res.pushes = d.pushes // what a program may pull from the library
+	} else {
 		errs = append(errs, d.errors(p)...)
 		if err := d.withoutAsm(p); err != nil {
 			errs = append(errs, Error{Msg: "reading its assembly: " + err.Error()})
 		}
-		res.unresolved, res.pulls = d.unresolved, d.pulls
+		res.unresolved, res.pulls, res.pushes, res.foreign, res.dynamic = d.unresolved, d.pulls, d.pushes, d.foreign, d.dynamic
 	}
 	res.Errors, res.More = limit(errs)
 	return pkg, res

@@ -175,3 +175,29 @@ func TestMaxPackagesBoundsWhatIsKept(t *testing.T) {
 	assert.True(t, check(t, s, graph(pkgs...), "amd64", roots...).OK())
 	assert.Equal(t, int64(8), s.Stats().Parsed, "files are kept")
 }
+
+// TestLinknamePulls: a program's dependency may pull a symbol the standard
+// library pushes and the linker does not block, or one it imports
+// dynamically; anything else is the linker's to decide (a Hazard).
+func TestLinknamePulls(t *testing.T) {
+	goroot := write(t, map[string]string{
+		"src/runtime/r.go":                       "package runtime\n\nimport _ \"unsafe\"\n\n//go:linkname pushed\nfunc pushed() {}\n\n//go:linkname blockedOne\nfunc blockedOne() {}\n\nfunc notPushed() {}\n\n//go:linkname local example.com/x.name\nfunc local() {}\n",
+		"src/cmd/link/internal/loader/loader.go": "package loader\n\nvar blockedLinknames = map[string][]string{\n\t\"runtime.blockedOne\": {\"iter\"},\n}\n",
+	})
+	dir := write(t, map[string]string{
+		"dep/dep.go": "package dep\n\nimport _ \"unsafe\"\n\n//go:cgo_import_dynamic libc_x x \"libc.so\"\n\n//go:linkname a runtime.pushed\nfunc a()\n\n//go:linkname b runtime.notPushed\nfunc b()\n\n//go:linkname c runtime.blockedOne\nfunc c()\n\n//go:linkname d libc_x\nvar d uintptr\n\n//go:linkname e example.com/x.name\nfunc e()\n\n//go:linkname f runtime.defined\nfunc f() {}\n",
+		"m/main.go":  "package main\n\nimport _ \"example.com/dep\"\n\nfunc main() {}\n",
+	})
+	rt := &Package{ImportPath: "runtime", Name: "runtime", Standard: true, Dir: filepath.Join(goroot, "src", "runtime"), GoFiles: []string{"r.go"}, Imports: []string{"unsafe"}}
+	unsafePkg := &Package{ImportPath: "unsafe", Name: "unsafe", Standard: true}
+	dep := &Package{ImportPath: "example.com/dep", Name: "dep", Dir: filepath.Join(dir, "dep"), GoFiles: []string{"dep.go"}, Imports: []string{"unsafe", "runtime"}}
+	m := &Package{ImportPath: "example.com/m", Name: "main", Dir: filepath.Join(dir, "m"), GoFiles: []string{"main.go"}, Imports: []string{"example.com/dep"}}
+	res := check(t, NewSession("go1.26"), graph(unsafePkg, rt, dep, m), "amd64", "example.com/m")
+	require.True(t, res.OK(), "%v", res.Packages)
+	require.Len(t, res.Hazards, 2)
+	assert.Equal(t, Hazard{"example.com/dep", "//go:linkname for the linker to decide: " +
+		"b runtime.notPushed (the standard library gives it no link name), " +
+		"c runtime.blockedOne (blocked by the linker), " +
+		"e example.com/x.name (a symbol outside the standard library)"}, res.Hazards[0])
+	assert.Equal(t, Hazard{"example.com/dep", "//go:linkname defining another package's symbol: f runtime.defined"}, res.Hazards[1])
+}
