@@ -244,8 +244,10 @@ func (s *Session) linkHazards(g *Graph, roots []string, entries map[string]*pkgE
 		if p.Standard || e == nil {
 			continue
 		}
-		if !complete(p) && len(e.result.unresolved) > 0 {
-			out = append(out, Hazard{p.ImportPath, "functions without a body for the linker to find in assembly: " + strings.Join(e.result.unresolved, ", ")})
+		if !complete(p) {
+			if missing := referenced(p, e, closure, entries); len(missing) > 0 {
+				out = append(out, Hazard{p.ImportPath, "functions without a body for the linker to find in assembly: " + strings.Join(missing, ", ")})
+			}
 		}
 		var refused []string
 		for _, pl := range e.result.pulls {
@@ -261,6 +263,35 @@ func (s *Session) linkHazards(g *Graph, roots []string, entries map[string]*pkgE
 		}
 		if len(p.SysoFiles) > 0 {
 			out = append(out, Hazard{p.ImportPath, "syso objects for the linker: " + strings.Join(p.SysoFiles, " ")})
+		}
+	}
+	return out
+}
+
+// referenced are the functions of e's package left without a body (its
+// assembly does not define them) that a package of the program outside the
+// standard library refers to. One nothing refers to is dead code: the
+// linker drops it without looking for its body. (A reference from assembly
+// is not seen.)
+func referenced(p *Package, e *pkgEntry, closure []*Package, entries map[string]*pkgEntry) []string {
+	var out []string
+	for _, name := range e.result.unresolved {
+		used := false
+		if e.pkg == nil {
+			used = true
+		} else if _, isFunc := e.pkg.Scope().Lookup(name).(*types.Func); !isFunc {
+			used = true // a method: assume it is needed
+		}
+		for _, q := range closure {
+			if used {
+				break
+			}
+			if qe := entries[q.ImportPath]; !q.Standard && qe != nil && qe.result.calls[p.ImportPath+"."+name] {
+				used = true
+			}
+		}
+		if used {
+			out = append(out, name)
 		}
 	}
 	return out

@@ -165,6 +165,7 @@ type PackageResult struct {
 	// //go:linkname that the package's assembly does not define; pulls,
 	// pushes, foreign and dynamic are its directives (directives).
 	unresolved      []string
+	calls           map[string]bool
 	pulls           []pull
 	pushes, foreign []string
 	dynamic         map[string]bool
@@ -431,7 +432,24 @@ func (s *Session) checkOne(p *Package, pl Platform, deps map[string]*pkgEntry) (
 			errs = append(errs, Error{Msg: err.Error()})
 		},
 	}
-	pkg, _ := conf.Check(p.ImportPath, s.fset, files, nil)
+	var info *types.Info
+	if !p.Standard {
+		info = &types.Info{Uses: map[*ast.Ident]types.Object{}}
+	}
+	pkg, _ := conf.Check(p.ImportPath, s.fset, files, info)
+	if info != nil {
+		// The functions the package refers to: a function without a body
+		// that no package of a program refers to is dead code the linker
+		// drops, never looks for.
+		// By name, not by object: a package shared from another check may
+		// refer to an earlier copy of its dependency.
+		res.calls = map[string]bool{}
+		for _, obj := range info.Uses {
+			if fn, ok := obj.(*types.Func); ok && fn.Pkg() != nil && fn.Signature().Recv() == nil {
+				res.calls[fn.Pkg().Path()+"."+fn.Name()] = true
+			}
+		}
+	}
 	d := directivesOf(s.fset, p.ImportPath, files, pl.GOARCH == "wasm")
 	if p.Standard {
 		res.pushes = d.pushes // what a program may pull from the library

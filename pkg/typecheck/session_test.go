@@ -101,7 +101,8 @@ func TestCompilerChecks(t *testing.T) {
 		"a/a.go":      "package a\n\n//go:linkname x runtime.x\nvar x int\n\nfunc NoBody() int\n\n//go:embed f\nvar F string\n",
 		"b/b.go":      "package b\n\nfunc Asm() int\nfunc Missing() int\n",
 		"b/b_amd64.s": "#include \"textflag.h\"\n\nTEXT ·Asm(SB),NOSPLIT,$0-8\n\tRET\nTEXT example∕com∕other·Other(SB),NOSPLIT,$0\n\tRET\n",
-		"m/main.go":   "package main\n\nimport \"example.com/b\"\n\nfunc main() { b.Asm() }\n",
+		"m/main.go":   "package main\n\nimport \"example.com/b\"\n\nfunc main() { b.Asm(); b.Missing() }\n",
+		"n/main.go":   "package main\n\nimport \"example.com/b\"\n\nfunc main() { b.Asm() }\n",
 	})
 	a := &Package{ImportPath: "example.com/a", Name: "a", Dir: filepath.Join(dir, "a"), GoFiles: []string{"a.go"}}
 	s := NewSession("go1.26")
@@ -129,6 +130,12 @@ func TestCompilerChecks(t *testing.T) {
 	require.Len(t, res.Hazards, 1)
 	assert.Equal(t, "example.com/b", res.Hazards[0].Package)
 	assert.True(t, strings.HasSuffix(res.Hazards[0].Reason, ": Missing"), res.Hazards[0].Reason)
+
+	// A function nothing calls is dead code: the linker never looks for it.
+	n := &Package{ImportPath: "example.com/n", Name: "main", Dir: filepath.Join(dir, "n"), GoFiles: []string{"main.go"}, Imports: []string{"example.com/b"}}
+	res = check(t, s, graph(b, n), "amd64", "example.com/n")
+	assert.True(t, res.OK())
+	assert.Empty(t, res.Hazards)
 }
 
 func TestLang(t *testing.T) {
