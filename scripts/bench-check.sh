@@ -13,7 +13,8 @@
 #
 # Usage: scripts/bench-check.sh [MODULE@VERSION...]
 #   BENCH_CHECK_COLD=0 skips the cold runs (hours for --compile on large
-#   modules); BENCH_CHECK_COMPILE=0 skips the compile mode.
+#   modules); BENCH_CHECK_RUNS lists the contenders (default "typecheck
+#   compile loop"; the verdicts are compared with the loop's when it runs).
 #   needs GNU time (/usr/bin/time, Debian package "time").
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,22 +26,25 @@ if [ ${#mods[@]} -eq 0 ]; then
 	mods=(github.com/cespare/reflex@v0.3.1 github.com/mattn/go-isatty@v0.0.20 mvdan.cc/sh/v3@v3.14.1)
 fi
 cold=${BENCH_CHECK_COLD:-1}
-compile=${BENCH_CHECK_COMPILE:-1}
+read -r -a runs <<<"${BENCH_CHECK_RUNS:-typecheck compile loop}"
 
 work=$(mktemp -d)
 trap 'chmod -R u+w "$work"; rm -rf "$work"' EXIT
 platforms=$(go tool dist list)
-export GOFLAGS= GOWORK=off GOTOOLCHAIN=local
+export GOFLAGS='' GOWORK=off GOTOOLCHAIN=local
 
-# measure NAME CMD...: runs CMD, prints "NAME seconds maxrss_MiB".
+# measure NAME CMD...: runs CMD, prints "NAME wall CPU maxrss": the wall
+# time, the CPU time (user + system) of CMD and its children, and the peak
+# RSS of the largest process.
 measure() {
 	local name=$1
 	shift
 	local start end
 	start=$(date +%s.%N)
-	/usr/bin/time -f '%M' -o "$work/rss" "$@" >"$work/$name.out" 2>"$work/$name.err" || true
+	/usr/bin/time -f '%M %U %S' -o "$work/rss" "$@" >"$work/$name.out" 2>"$work/$name.err" || true
 	end=$(date +%s.%N)
-	printf '%-28s %8.1f s %7d MiB\n' "$name" "$(echo "$end - $start" | bc)" "$(( $(tail -1 "$work/rss") / 1024 ))"
+	read -r rss user sys < <(tail -1 "$work/rss")
+	printf '%-28s %8.1f s wall %8.1f s CPU %7d MiB\n' "$name" "$(echo "$end - $start" | bc)" "$(echo "$user + $sys" | bc)" "$(( rss / 1024 ))"
 }
 
 # loop DIR: the plain loop, one verdict line per platform.
@@ -78,9 +82,6 @@ for mod in "${mods[@]}"; do
 	cp -r "$dir" "$src"
 	chmod -R u+w "$src"
 	(cd "$src" && GOFLAGS=-mod=mod go mod download)
-	runs=(typecheck)
-	[ "$compile" = 1 ] && runs+=(compile)
-	runs+=(loop)
 	temps=(warm)
 	[ "$cold" = 1 ] && temps=(cold warm)
 	for run in "${runs[@]}"; do
@@ -96,10 +97,11 @@ for mod in "${mods[@]}"; do
 		fi
 		for temp in "${temps[@]}"; do
 			name=$run-$temp
+			# shellcheck disable=SC2016
 			case $run in
 			typecheck) measure "$name" "$pm" check --progress none --json "$work/$name.json" "$mod" ;;
 			compile) measure "$name" "$pm" check --compile --progress none --json "$work/$name.json" "$mod" ;;
-			loop) measure "$name" bash -c 'loop "$0"' "$src" ;;
+			loop) measure "$name" bash -c 'loop "$0"' "$src" ;; # $0: expanded by the inner bash
 			esac
 			if [ "$run" = loop ]; then
 				sort "$work/$name.out" >"$work/$name.verdicts"
@@ -108,12 +110,16 @@ for mod in "${mods[@]}"; do
 			fi
 		done
 	done
-	ok=$(grep -c ' ok$' "$work/loop-warm.verdicts" || true)
-	echo "loop: builds on $ok of $(wc -l <"$work/loop-warm.verdicts") platforms"
+	ref=
+	for f in "$work"/loop-warm.verdicts "$work"/*.verdicts; do
+		if [ -z "$ref" ] && [ -e "$f" ]; then ref=$f; fi
+	done
+	ok=$(grep -c ' ok$' "$ref" || true)
+	echo "$(basename "$ref" .verdicts): builds on $ok of $(wc -l <"$ref") platforms"
 	for f in "$work"/*.verdicts; do
-		if ! diff -q "$work/loop-warm.verdicts" "$f" >/dev/null; then
-			echo "VERDICTS DIFFER: $(basename "$f") against loop-warm:"
-			diff "$work/loop-warm.verdicts" "$f" || true
+		if ! diff -q "$ref" "$f" >/dev/null; then
+			echo "VERDICTS DIFFER: $(basename "$f") against $(basename "$ref"):"
+			diff "$ref" "$f" || true
 			status=1
 		fi
 	done
