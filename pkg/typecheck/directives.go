@@ -35,23 +35,33 @@ func errorsOf(err error, file string) []Error {
 	return []Error{{Pos: token.Position{Filename: file}, Msg: err.Error()}}
 }
 
-// limit sorts errors by position, as the compiler prints them, and keeps
-// the first MaxErrors; more says some were dropped.
+// limit keeps the errors the compiler would print, in its order: the first
+// MaxErrors in the order they were found (the compiler stops there, with
+// "too many errors"), sorted by position, where a file comes before another
+// when an error in it was found first (the compiler numbers files as it
+// first meets them, and sorts by that number, then line and column); more
+// says some were dropped.
 func limit(errs []Error) (kept []Error, more bool) {
+	if len(errs) > MaxErrors {
+		errs, more = errs[:MaxErrors], true
+	}
+	order := map[string]int{}
+	for _, e := range errs {
+		if _, ok := order[e.Pos.Filename]; !ok {
+			order[e.Pos.Filename] = len(order)
+		}
+	}
 	sort.SliceStable(errs, func(i, j int) bool {
 		a, b := errs[i].Pos, errs[j].Pos
 		if a.Filename != b.Filename {
-			return a.Filename < b.Filename
+			return order[a.Filename] < order[b.Filename]
 		}
 		if a.Line != b.Line {
 			return a.Line < b.Line
 		}
 		return a.Column < b.Column
 	})
-	if len(errs) > MaxErrors {
-		return errs[:MaxErrors], true
-	}
-	return errs, false
+	return errs, more
 }
 
 // directives are what the compiler reads of a package's //go: comments and

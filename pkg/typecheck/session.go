@@ -454,7 +454,11 @@ func (s *Session) checkOne(p *Package, pl Platform, deps map[string]*pkgEntry) (
 	if p.Standard {
 		res.pushes = d.pushes // what a program may pull from the library
 	} else {
-		errs = append(errs, d.errors(p)...)
+		if len(errs) == 0 {
+			// The compiler stops after type errors, before it reads the
+			// directives and bodies these come from.
+			errs = append(errs, d.errors(p)...)
+		}
 		if err := d.withoutAsm(p); err != nil {
 			errs = append(errs, Error{Msg: "reading its assembly: " + err.Error()})
 		}

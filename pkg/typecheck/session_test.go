@@ -2,6 +2,8 @@ package typecheck
 
 import (
 	"context"
+	"fmt"
+	"go/token"
 	"os"
 	"path/filepath"
 	"strings"
@@ -207,4 +209,24 @@ func TestLinknamePulls(t *testing.T) {
 		"c runtime.blockedOne (blocked by the linker), " +
 		"e example.com/x.name (a symbol outside the standard library)"}, res.Hazards[0])
 	assert.Equal(t, Hazard{"example.com/dep", "//go:linkname defining another package's symbol: f runtime.defined"}, res.Hazards[1])
+}
+
+// TestLimitOrdersAsTheCompiler: the first ten errors found, a file before
+// another when an error in it was found first, then by line (what cmd/compile
+// prints; reflex's x/sys on netbsd/arm64 showed it: sockcmsg_unix.go before
+// fcntl.go).
+func TestLimitOrdersAsTheCompiler(t *testing.T) {
+	at := func(file string, line int) Error {
+		return Error{Pos: token.Position{Filename: file, Line: line, Column: 1}, Msg: fmt.Sprint(file, line)}
+	}
+	var errs []Error
+	errs = append(errs, at("s.go", 43), at("f.go", 13), at("s.go", 2))
+	for i := 0; i < 8; i++ {
+		errs = append(errs, at("a.go", i+1))
+	}
+	kept, more := limit(errs)
+	assert.True(t, more)
+	require.Len(t, kept, MaxErrors)
+	assert.Equal(t, []Error{at("s.go", 2), at("s.go", 43), at("f.go", 13), at("a.go", 1)}, kept[:4])
+	assert.Equal(t, at("a.go", 7), kept[9], "the eleventh error found is not printed")
 }
