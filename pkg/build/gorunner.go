@@ -146,7 +146,7 @@ func (g *GoRunner) RunStats(ctx context.Context, job plan.Job) (Stats, error) {
 // job's directory and environment, its output in the job's log and in the
 // tail a BuildError keeps.
 func (g *GoRunner) run(ctx context.Context, job plan.Job, argv []string) (st Stats, err error) {
-	logf, err := openLog(job, g.Root)
+	logf, err := CreateLog(job, g.Root)
 	if err != nil {
 		return st, err
 	}
@@ -184,7 +184,12 @@ func (g *GoRunner) run(ctx context.Context, job plan.Job, argv []string) (st Sta
 	return st, nil
 }
 
-func openLog(job plan.Job, root *os.Root) (*os.File, error) {
+// CreateLog creates a job's log (os.DevNull when the job has none) and
+// writes its header: the job, the directory and the command. With root set
+// the log is created through it, so it cannot be written outside root's
+// directory. Whatever answers a job (go build here, the type checker for
+// portmatrix check) writes its output and a final "# exit:" line after it.
+func CreateLog(job plan.Job, root *os.Root) (*os.File, error) {
 	if job.Log == "" {
 		return os.OpenFile(os.DevNull, os.O_WRONLY, 0)
 	}

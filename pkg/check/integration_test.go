@@ -79,12 +79,18 @@ func writeFixture(t *testing.T) string {
 		"wasmonly/w_wasm.go":  "package wasmonly\n",
 		"wasmonly/README.txt": "a module with files for wasm only\n",
 	}
+	writeFiles(t, dir, files)
+	return dir
+}
+
+// writeFiles writes files (slash-separated name -> content) under dir.
+func writeFiles(t *testing.T, dir string, files map[string]string) {
+	t.Helper()
 	for name, content := range files {
 		p := filepath.Join(dir, filepath.FromSlash(name))
 		require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
 		require.NoError(t, os.WriteFile(p, []byte(content), 0o644))
 	}
-	return dir
 }
 
 func TestIntegrationLocalFixture(t *testing.T) {
@@ -291,11 +297,7 @@ func TestTypeCheckFallsBackToCompile(t *testing.T) {
 		"cmd/good/main.go":    "package main\n\nimport \"example.com/asm/asmok\"\n\nfunc main() { println(asmok.Add(1, 2)) }\n",
 		"cmd/bad/main.go":     "package main\n\nimport \"example.com/asm/asmbad\"\n\nfunc main() { println(asmbad.Add(1, 2), asmbad.Sub(2, 1)) }\n",
 	}
-	for name, content := range files {
-		p := filepath.Join(dir, filepath.FromSlash(name))
-		require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
-		require.NoError(t, os.WriteFile(p, []byte(content), 0o644))
-	}
+	writeFiles(t, dir, files)
 	src, err := ParseSource("", dir)
 	require.NoError(t, err)
 	ws, err := Open(context.Background(), src, OpenOptions{})

@@ -5,13 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/portmatrix/portmatrix/pkg/build"
-	"github.com/portmatrix/portmatrix/pkg/internal/atomicfile"
 	"github.com/portmatrix/portmatrix/pkg/plan"
 	"github.com/portmatrix/portmatrix/pkg/typecheck"
 )
@@ -138,28 +136,18 @@ func tailOf(text string, n int) []string {
 // writeLog writes a type-checked job's log: the header of a build log,
 // then the go command's output, then the verdict.
 func (t *TypeChecker) writeLog(j plan.Job, text string, start time.Time, ok bool) error {
-	if j.Log == "" {
-		return nil
+	f, err := build.CreateLog(j, t.Root)
+	if err != nil {
+		return err
 	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "# job: %s\n# dir: %s\n# %s\n# typecheck: go/types, in process, of %s\n\n", j.ID, j.Dir, j.ShellLine(), strings.Join(t.jobs[j.ID].Roots, " "))
-	b.WriteString(text)
 	verdict := "ok"
 	if !ok {
 		verdict = ErrTypeCheck.Error()
 	}
-	fmt.Fprintf(&b, "\n# exit: %s after %s\n", verdict, time.Since(start).Round(time.Millisecond))
-	if t.Root == nil {
-		if err := os.MkdirAll(filepath.Dir(j.Log), 0o755); err != nil {
-			return fmt.Errorf("check %s: log: %w", j.ID, err)
-		}
-		return os.WriteFile(j.Log, []byte(b.String()), 0o644)
-	}
-	rel, err := atomicfile.Rel(t.Root, j.Log)
-	if err == nil {
-		if err = t.Root.MkdirAll(filepath.Dir(rel), 0o755); err == nil {
-			err = t.Root.WriteFile(rel, []byte(b.String()), 0o644)
-		}
+	_, err = fmt.Fprintf(f, "# typecheck: go/types, in process, of %s\n\n%s\n# exit: %s after %s\n",
+		strings.Join(t.jobs[j.ID].Roots, " "), text, verdict, time.Since(start).Round(time.Millisecond))
+	if cerr := f.Close(); err == nil {
+		err = cerr
 	}
 	if err != nil {
 		return fmt.Errorf("check %s: log: %w", j.ID, err)
