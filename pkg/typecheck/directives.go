@@ -249,13 +249,17 @@ func (s *Session) linkHazards(g *Graph, roots []string, entries map[string]*pkgE
 		}
 	}
 	var out []Hazard
+	var reached map[string]bool
 	for _, p := range closure {
 		e := entries[p.ImportPath]
 		if p.Standard || e == nil {
 			continue
 		}
-		if !complete(p) {
-			if missing := referenced(p, e, closure, entries); len(missing) > 0 {
+		if !complete(p) && len(e.result.unresolved) > 0 {
+			if reached == nil {
+				reached = reachable(closure, entries)
+			}
+			if missing := referenced(p, e, reached); len(missing) > 0 {
 				out = append(out, Hazard{p.ImportPath, "functions without a body for the linker to find in assembly: " + strings.Join(missing, ", ")})
 			}
 		}
@@ -278,29 +282,19 @@ func (s *Session) linkHazards(g *Graph, roots []string, entries map[string]*pkgE
 	return out
 }
 
-// referenced are the functions of e's package left without a body (its
-// assembly does not define them) that a package of the program outside the
-// standard library refers to. One nothing refers to is dead code: the
-// linker drops it without looking for its body. (A reference from assembly
-// is not seen.)
-func referenced(p *Package, e *pkgEntry, closure []*Package, entries map[string]*pkgEntry) []string {
+// referenced are the functions of p left without a body (its assembly
+// does not define them) that the program can reach (reached, from
+// reachable). One it cannot is dead code: the linker drops it without
+// looking for its body. (A call from assembly is not seen.)
+func referenced(p *Package, e *pkgEntry, reached map[string]bool) []string {
 	var out []string
 	for _, name := range e.result.unresolved {
-		used := false
-		if e.pkg == nil {
-			used = true
-		} else if _, isFunc := e.pkg.Scope().Lookup(name).(*types.Func); !isFunc {
-			used = true // a method: assume it is needed
+		isFunc := false
+		if e.pkg != nil {
+			_, isFunc = e.pkg.Scope().Lookup(name).(*types.Func)
 		}
-		for _, q := range closure {
-			if used {
-				break
-			}
-			if qe := entries[q.ImportPath]; !q.Standard && qe != nil && qe.result.calls[p.ImportPath+"."+name] {
-				used = true
-			}
-		}
-		if used {
+		// A method, or not found: assume it is needed.
+		if !isFunc || reached[p.ImportPath+"."+name] {
 			out = append(out, name)
 		}
 	}

@@ -165,7 +165,7 @@ type PackageResult struct {
 	// //go:linkname that the package's assembly does not define; pulls,
 	// pushes, foreign and dynamic are its directives (directives).
 	unresolved      []string
-	calls           map[string]bool
+	calls           calls
 	pulls           []pull
 	pushes, foreign []string
 	dynamic         map[string]bool
@@ -438,17 +438,7 @@ func (s *Session) checkOne(p *Package, pl Platform, deps map[string]*pkgEntry) (
 	}
 	pkg, _ := conf.Check(p.ImportPath, s.fset, files, info)
 	if info != nil {
-		// The functions the package refers to: a function without a body
-		// that no package of a program refers to is dead code the linker
-		// drops, never looks for.
-		// By name, not by object: a package shared from another check may
-		// refer to an earlier copy of its dependency.
-		res.calls = map[string]bool{}
-		for _, obj := range info.Uses {
-			if fn, ok := obj.(*types.Func); ok && fn.Pkg() != nil && fn.Signature().Recv() == nil {
-				res.calls[fn.Pkg().Path()+"."+fn.Name()] = true
-			}
-		}
+		res.calls = callsOf(p.ImportPath, files, info)
 	}
 	d := directivesOf(s.fset, p.ImportPath, files, pl.GOARCH == "wasm")
 	if p.Standard {

@@ -230,3 +230,39 @@ func TestLimitOrdersAsTheCompiler(t *testing.T) {
 	assert.Equal(t, []Error{at("s.go", 2), at("s.go", 43), at("f.go", 13), at("a.go", 1)}, kept[:4])
 	assert.Equal(t, at("a.go", 7), kept[9], "the eleventh error found is not printed")
 }
+
+// TestDeadCodeNeedsNoBody: a function without a body that only unreachable
+// code refers to is dropped by the linker; reached through a call chain
+// from main, through a variable's initializer or a method, it is needed.
+func TestDeadCodeNeedsNoBody(t *testing.T) {
+	dir := write(t, map[string]string{
+		"b/b.go":        "package b\n\nfunc Asm() int\nfunc exit() int\n\n// Exit exits.\nfunc Exit() int { return exit() }\n\n// Chain calls Exit.\nfunc Chain() int { return Exit() }\n\n// T is a type.\ntype T struct{}\n\n// M calls exit.\nfunc (T) M() int { return exit() }\n",
+		"b/b_amd64.s":   "TEXT ·Asm(SB),$0-8\n\tRET\n",
+		"c/c.go":        "package c\n\nfunc exit() int\n\n// Exit exits.\nfunc Exit() int { return exit() }\n",
+		"c/c_amd64.s":   "TEXT ·other(SB),$0\n\tRET\n",
+		"dead/main.go":  "package main\n\nimport \"example.com/b\"\n\nfunc main() { b.Asm() }\n",
+		"chain/main.go": "package main\n\nimport \"example.com/c\"\n\nfunc main() { helper() }\n\nfunc helper() { c.Exit() }\n",
+		"init/main.go":  "package main\n\nimport \"example.com/c\"\n\nvar x = c.Exit\n\nfunc main() { _ = x }\n",
+	})
+	b := &Package{ImportPath: "example.com/b", Name: "b", Dir: filepath.Join(dir, "b"), GoFiles: []string{"b.go"}, SFiles: []string{"b_amd64.s"}}
+	c := &Package{ImportPath: "example.com/c", Name: "c", Dir: filepath.Join(dir, "c"), GoFiles: []string{"c.go"}, SFiles: []string{"c_amd64.s"}}
+	mainOf := func(name, dep string) *Package {
+		return &Package{ImportPath: "example.com/" + name, Name: "main", Dir: filepath.Join(dir, name), GoFiles: []string{"main.go"}, Imports: []string{dep}}
+	}
+	s := NewSession("go1.26")
+	hazards := func(m *Package, deps ...*Package) []Hazard {
+		res := check(t, s, graph(append(deps, m)...), "amd64", m.ImportPath)
+		require.True(t, res.OK(), "%v", res.Packages)
+		return res.Hazards
+	}
+	// b's method M refers to exit: methods count as called, so b's exit is
+	// needed by any program that links b.
+	assert.Equal(t, []Hazard{{"example.com/b", "functions without a body for the linker to find in assembly: exit"}}, hazards(mainOf("dead", "example.com/b"), b))
+	// c's exit is reached only through Exit: from main through a helper,
+	// or kept in a variable.
+	assert.Equal(t, []Hazard{{"example.com/c", "functions without a body for the linker to find in assembly: exit"}}, hazards(mainOf("chain", "example.com/c"), c))
+	assert.Equal(t, []Hazard{{"example.com/c", "functions without a body for the linker to find in assembly: exit"}}, hazards(mainOf("init", "example.com/c"), c))
+	deadC := write(t, map[string]string{"m/main.go": "package main\n\nimport _ \"example.com/c\"\n\nfunc main() {}\n"})
+	assert.Empty(t, hazards(&Package{ImportPath: "example.com/m", Name: "main", Dir: filepath.Join(deadC, "m"), GoFiles: []string{"main.go"}, Imports: []string{"example.com/c"}}, c),
+		"nothing calls c.Exit: its exit is dead code")
+}
