@@ -2,12 +2,9 @@ package cli
 
 import (
 	"context"
-	"fmt"
 	"os"
-	"strings"
 
 	"github.com/spf13/cobra"
-	"go.yaml.in/yaml/v3"
 
 	"github.com/portmatrix/portmatrix/pkg/goreleaser"
 	"github.com/portmatrix/portmatrix/pkg/verify"
@@ -68,7 +65,11 @@ func runVerifyGoreleaser(ctx context.Context, o *verifyGoreleaserOptions, args [
 	}
 	terms := append([]string{}, o.expect...)
 	if o.policy != "" {
-		more, err := policyTerms(o.policy)
+		data, err := os.ReadFile(o.policy)
+		if err != nil {
+			return usageErr("--policy: %v", err)
+		}
+		more, err := verify.PolicyFileTerms(data)
 		if err != nil {
 			return usageErr("--policy %s: %v", o.policy, err)
 		}
@@ -89,31 +90,4 @@ func runVerifyGoreleaser(ctx context.Context, o *verifyGoreleaserOptions, args [
 		return err
 	}
 	return finish(ctx, rep.Failed(), stdio)
-}
-
-// policyTerms reads a policy file (the manifest's expect mapping) as the
-// KEY=VALUE terms of --expect.
-func policyTerms(path string) ([]string, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	var m map[string]any
-	if err := yaml.Unmarshal(data, &m); err != nil {
-		return nil, err
-	}
-	var terms []string
-	for k, v := range m {
-		switch v := v.(type) {
-		case []any:
-			var parts []string
-			for _, x := range v {
-				parts = append(parts, fmt.Sprint(x))
-			}
-			terms = append(terms, k+"="+strings.Join(parts, ","))
-		default:
-			terms = append(terms, fmt.Sprintf("%s=%v", k, v))
-		}
-	}
-	return terms, nil
 }

@@ -2,8 +2,11 @@ package verify
 
 import (
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
+
+	"go.yaml.in/yaml/v3"
 
 	"github.com/portmatrix/portmatrix/pkg/manifest"
 	"github.com/portmatrix/portmatrix/pkg/plan"
@@ -66,4 +69,30 @@ func setPolicy(e *plan.Expectation, term, key, val string) error {
 		return fmt.Errorf("--expect %q: unknown key %q (%s)", term, key, strings.Join(PolicyKeys, ", "))
 	}
 	return nil
+}
+
+// PolicyFileTerms reads a policy file, a YAML mapping in the manifest's
+// expect language (linkage: static, max_glibc: "2.17", libs_deny: [...]),
+// as the terms ParsePolicy takes (KEY=VALUE, a list joined by commas),
+// sorted by key.
+func PolicyFileTerms(data []byte) ([]string, error) {
+	var m map[string]any
+	if err := yaml.Unmarshal(data, &m); err != nil {
+		return nil, err
+	}
+	var terms []string
+	for k, v := range m {
+		switch v := v.(type) {
+		case []any:
+			parts := make([]string, len(v))
+			for i, x := range v {
+				parts[i] = fmt.Sprint(x)
+			}
+			terms = append(terms, k+"="+strings.Join(parts, ","))
+		default:
+			terms = append(terms, fmt.Sprintf("%s=%v", k, v))
+		}
+	}
+	sort.Strings(terms)
+	return terms, nil
 }

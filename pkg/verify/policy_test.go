@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/portmatrix/portmatrix/pkg/inspect"
 	"github.com/portmatrix/portmatrix/pkg/plan"
@@ -92,4 +93,15 @@ func TestIntentVsOutcome(t *testing.T) {
 		"linkage: asked for static-pie via -linkmode external -extldflags=-static-pie -buildmode pie; got dynamic: PT_INTERP /lib64/ld-linux-x86-64.so.2",
 	}, msgs(Check(cgoJob, info)))
 	_ = target.Target{}
+}
+
+func TestPolicyFileTerms(t *testing.T) {
+	terms, err := PolicyFileTerms([]byte("linkage: static\nmax_glibc: \"2.17\"\nlibs_deny: [\"libstdc++*\", libgcc_s*]\n"))
+	require.NoError(t, err)
+	assert.Equal(t, []string{"libs_deny=libstdc++*,libgcc_s*", "linkage=static", "max_glibc=2.17"}, terms)
+	e, err := ParsePolicy(terms)
+	require.NoError(t, err)
+	assert.Equal(t, "static", string(e.Linkage))
+	_, err = PolicyFileTerms([]byte("linkage: [unclosed"))
+	assert.Error(t, err)
 }
