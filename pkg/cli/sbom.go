@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 
@@ -65,11 +64,11 @@ func runSBOM(ctx context.Context, o *sbomOptions, args []string, stdio Stdio) er
 	}
 	var created time.Time
 	if sde := stdio.getenv("SOURCE_DATE_EPOCH"); sde != "" {
-		sec, err := strconv.ParseInt(sde, 10, 64)
+		t, err := release.EpochTime(sde)
 		if err != nil {
-			return usageErr("SOURCE_DATE_EPOCH=%q is not a number of seconds", sde)
+			return usageErr("%v", err)
 		}
-		created = time.Unix(sec, 0).UTC()
+		created = t
 	}
 	failed := false
 	for _, path := range args {

@@ -44,11 +44,11 @@ func Stamp(ctx context.Context, opt StampOptions) (plan.Stamp, []note.Note, erro
 		s.DateSource = "--date"
 	}
 	if sde := opt.SourceDateEpoch; sde != "" && s.Date == "" {
-		sec, err := strconv.ParseInt(sde, 10, 64)
+		t, err := EpochTime(sde)
 		if err != nil {
-			return s, nil, fmt.Errorf("%w: SOURCE_DATE_EPOCH=%q is not a number of seconds", ErrStamp, sde)
+			return s, nil, fmt.Errorf("%w: %v", ErrStamp, err)
 		}
-		s.Date, s.DateSource = time.Unix(sec, 0).UTC().Format(time.RFC3339), "SOURCE_DATE_EPOCH"
+		s.Date, s.DateSource = t.Format(time.RFC3339), "SOURCE_DATE_EPOCH"
 	}
 	var notes []note.Note
 	if s.Version == "" || s.Commit == "" || s.Date == "" {
@@ -85,6 +85,15 @@ func Stamp(ctx context.Context, opt StampOptions) (plan.Stamp, []note.Note, erro
 		s.Date, s.DateSource = now().UTC().Format(time.RFC3339), "now"
 	}
 	return s, notes, nil
+}
+
+// EpochTime is the time $SOURCE_DATE_EPOCH (sde) names, in UTC.
+func EpochTime(sde string) (time.Time, error) {
+	sec, err := strconv.ParseInt(sde, 10, 64)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("SOURCE_DATE_EPOCH=%q is not a number of seconds", sde)
+	}
+	return time.Unix(sec, 0).UTC(), nil
 }
 
 // ArchiveTime is the one mtime of every archive entry: the stamp's date,
