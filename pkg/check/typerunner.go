@@ -81,7 +81,7 @@ func (t *TypeChecker) Run(ctx context.Context, pj plan.Job) error {
 		return t.Compile.Run(ctx, pj)
 	}
 	start := time.Now()
-	res, err := t.Session.Check(ctx, j.Graph, typecheck.Platform{GOOS: j.Target.GOOS, GOARCH: j.Target.GOARCH, Cgo: j.Cgo}, j.Roots)
+	res, err := t.Session.Check(ctx, j.Graph, typecheck.Platform{GOARCH: j.Target.GOARCH}, j.Roots)
 	if err != nil {
 		return err
 	}

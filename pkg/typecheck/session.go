@@ -129,11 +129,10 @@ func (s *Session) parseFile(path string) (*ast.File, error) {
 
 // Platform is what a platform's check depends on besides its graph.
 type Platform struct {
-	// GOOS and GOARCH name it (for messages).
-	GOOS, GOARCH string
-	// Cgo is CGO_ENABLED=1: the type checker cannot see cgo, so a package
-	// with cgo files is a Hazard.
-	Cgo bool
+	// GOARCH decides the sizes (types.SizesFor) and whether
+	// //go:wasmimport counts. The OS, cgo and the level are in the graph
+	// already: they select the files go list lists.
+	GOARCH string
 }
 
 // Error is one error of a package, with its position.

@@ -41,7 +41,7 @@ func graph(pkgs ...*Package) *Graph {
 
 func check(t *testing.T, s *Session, g *Graph, goarch string, roots ...string) *Result {
 	t.Helper()
-	res, err := s.Check(context.Background(), g, Platform{GOOS: "linux", GOARCH: goarch}, roots)
+	res, err := s.Check(context.Background(), g, Platform{GOARCH: goarch}, roots)
 	require.NoError(t, err)
 	return res
 }
