@@ -2,14 +2,13 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 
 	"github.com/spf13/cobra"
 
 	"github.com/portmatrix/portmatrix/pkg/attest"
-	"github.com/portmatrix/portmatrix/pkg/checksum"
 	"github.com/portmatrix/portmatrix/pkg/merge"
 	"github.com/portmatrix/portmatrix/pkg/pipeline"
 	"github.com/portmatrix/portmatrix/pkg/plan"
@@ -74,9 +73,9 @@ func runMerge(ctx context.Context, o *mergeOptions, args []string, stdio Stdio) 
 	if err != nil {
 		return usageErr("%v", err)
 	}
-	rel, err := o.releaseOf(rep)
+	rel, err := merge.ReleaseOf(rep, o.release, o.dist)
 	if err != nil {
-		return err
+		return usageErr("%v", err)
 	}
 	if err := o.checkPaths(args, rel, stdio); err != nil {
 		return err
@@ -87,66 +86,22 @@ func runMerge(ctx context.Context, o *mergeOptions, args []string, stdio Stdio) 
 			return usageErr("%v", err)
 		}
 	}
-	entries := rep.ChecksumEntries()
-	fi, statErr := os.Stat(o.dist)
-	distExists := statErr == nil && fi.IsDir()
-	if distExists && !o.noVerify {
-		if err := merge.VerifyFiles(ctx, o.dist, entries); err != nil {
-			return &exitError{code: ExitFailed, err: err}
-		}
-	}
-	if o.checksums != "none" && len(entries) > 0 {
-		path := o.checksums
-		if path == "" {
-			if !distExists {
-				return usageErr("--dist %s does not exist: download the shards' artifacts into it, or give --checksums FILE (or none)", o.dist)
-			}
-			path = filepath.Join(o.dist, release.ChecksumsFile)
-		}
-		if err := checksum.WriteFile(path, entries); err != nil {
-			return &exitError{code: ExitFailed, err: err}
-		}
-		rep.Checksums = path
-	}
-	if rel != nil && rel.Provenance != "" && len(entries) == 0 {
-		fmt.Fprintln(stdio.Err, "portmatrix: no provenance: no job shipped an artifact")
-		rel.Provenance = ""
-	}
-	if rel != nil && (rel.Provenance != "" || key != nil) {
-		if rel.Provenance != "" && !distExists {
-			return usageErr("--dist %s does not exist: the provenance is written there (or give --provenance none)", o.dist)
-		}
-		att, err := attest.Write(ctx, rep, entries, attest.Options{Provenance: rel.Provenance, Key: key, BuilderID: pipeline.BuilderID(rep.Tool)})
-		rep.Attestation = att
-		if err != nil {
-			return &exitError{code: ExitFailed, err: err}
-		}
+	err = merge.Publish(ctx, rep, merge.PublishOptions{
+		Dist: o.dist, Checksums: o.checksums, NoVerify: o.noVerify, Release: rel, Key: key,
+		BuilderID: pipeline.BuilderID(rep.Tool),
+		Warn:      func(s string) { fmt.Fprintln(stdio.Err, "portmatrix: "+s) },
+	})
+	var ie *merge.InputError
+	switch {
+	case errors.As(err, &ie):
+		return usageErr("%v", ie)
+	case err != nil:
+		return &exitError{code: ExitFailed, err: err}
 	}
 	if err := o.reportFlags.write(rep, stdio); err != nil {
 		return err
 	}
 	return finish(ctx, rep.Failed(), stdio)
-}
-
-// releaseOf is what the merged release records: the fragments' release
-// section with the provenance moved into --dist, and the flags' overrides.
-func (o *mergeOptions) releaseOf(rep *report.Report) (*plan.Release, error) {
-	var r plan.Release
-	if rep.Release != nil {
-		r = *rep.Release
-		if r.Provenance != "" {
-			r.Provenance = filepath.Join(o.dist, filepath.Base(r.Provenance))
-		}
-	}
-	r, ps := r.Override(o.release, o.dist)
-	if len(ps) > 0 {
-		return nil, usageErr("%v", ps.Error())
-	}
-	if r.Empty() {
-		return nil, nil
-	}
-	rep.Release = &r
-	return &r, nil
 }
 
 // checkPaths refuses, before anything is written, a report or sums path
